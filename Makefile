@@ -1,0 +1,81 @@
+# nvgrace-egm: top-level build.
+#
+#   make                 module for KVER (default 6.12), user space, tests
+#   make demo            boot the simulated GB200 host and show the driver
+#   make check           host unit tests + in-guest tests on 6.12 and 6.1
+#   make deps            install the Debian packages the project needs
+#   make module KVER=6.1 the module for another cached kernel, or
+#   make module KDIR=/lib/modules/$(uname -r)/build   for any kernel tree
+#
+# Kernels come from Debian's archive into .cache/ (sim/fetch-kernel.sh);
+# nothing is installed into the host's /boot.
+
+KVER ?= 6.12
+BUILD := $(CURDIR)/build
+CACHE := $(CURDIR)/.cache
+USER_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror
+KERNEL_SOURCES := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
+
+ifeq ($(KDIR),)
+KTREE = $(CACHE)/kernels/$(KVER)/root/usr/src/linux-headers-$(shell cat $(CACHE)/kernels/$(KVER)/kver)
+KERNEL_STAMP = $(CACHE)/kernels/$(KVER)/ready
+MODULE_DIR = $(BUILD)/kernel/$(KVER)
+else
+KTREE = $(KDIR)
+KERNEL_STAMP =
+MODULE_DIR = $(BUILD)/kernel/custom
+endif
+
+all: module user unit-build
+
+deps:
+	scripts/install-deps.sh
+
+$(CACHE)/kernels/%/ready:
+	sim/fetch-kernel.sh $* >/dev/null
+
+kernels: $(CACHE)/kernels/6.12/ready $(CACHE)/kernels/6.1/ready
+
+# kbuild builds in the source directory: give each kernel its own copy.
+module: $(KERNEL_STAMP)
+	@mkdir -p $(MODULE_DIR)
+	@cp $(KERNEL_SOURCES) $(MODULE_DIR)/
+	$(MAKE) -s -C $(KTREE) M=$(MODULE_DIR) modules
+
+$(BUILD)/sim/egm-platform: sim/builder/egm-platform.c sim/builder/platform.c sim/builder/platform.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ sim/builder/egm-platform.c sim/builder/platform.c
+
+$(BUILD)/guest/egm-test: tests/guest/egm-test.c tests/guest/tap.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -static -o $@ tests/guest/egm-test.c
+
+user: $(BUILD)/sim/egm-platform $(BUILD)/guest/egm-test
+
+guest-prereqs: module user
+
+UNIT_TESTS := $(BUILD)/unit/test_regions $(BUILD)/unit/test_platform
+
+$(BUILD)/unit/test_regions: tests/unit/test_regions.c kernel/egm_regions.c kernel/egm_regions.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -Ikernel -o $@ tests/unit/test_regions.c kernel/egm_regions.c -lcmocka
+
+$(BUILD)/unit/test_platform: tests/unit/test_platform.c sim/builder/platform.c sim/builder/platform.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -Isim/builder -o $@ tests/unit/test_platform.c sim/builder/platform.c -lcmocka
+
+unit-build: $(UNIT_TESTS)
+
+unit: unit-build
+	@for t in $(UNIT_TESTS); do $$t || exit 1; done
+
+check:
+	scripts/check.sh
+
+demo:
+	scripts/demo.sh
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all deps kernels module user guest-prereqs unit-build unit check demo clean

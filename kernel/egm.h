@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * nvgrace-egm: Extended GPU Memory regions of NVIDIA Grace hosts as
+ * /dev/egmN character devices. Internal declarations.
+ */
+#ifndef EGM_H
+#define EGM_H
+
+#include <linux/acpi.h>
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/list.h>
+#include <linux/platform_device.h>
+#include <linux/rwsem.h>
+#include <linux/types.h>
+
+#define EGM_DRIVER_NAME "nvgrace-egm"
+/* Real hosts have at most 4 sockets; leave room for odd firmware. */
+#define EGM_MAX_REGIONS 64
+
+/* What discovery hands to the platform device of one region. */
+struct egm_platform_data {
+	u64 base;
+	u64 size;
+	u64 retired_table;
+	u32 pxm;
+	unsigned int nr_gpus;
+	acpi_handle gpus[];
+};
+
+struct egm_region {
+	struct device dev;		/* /sys/class/egm/egmN and /dev/egmN */
+	struct cdev cdev;
+	struct list_head node;		/* on egm_regions, for GPU links */
+	const struct egm_platform_data *pdata;
+	int numa_node;
+	int minor;
+	void *kaddr;			/* write-back kernel mapping */
+
+	/* Faults read it; open, release and revocation write it. */
+	struct rw_semaphore lock;
+	bool revoked;
+	struct file *file;		/* the one open file, or NULL */
+
+	/* Under egm_regions_lock: which GPUs have a link right now. */
+	struct pci_dev **linked_gpus;
+};
+
+/* egm_acpi.c */
+int egm_acpi_discover(void);
+void egm_acpi_remove_devices(void);
+bool egm_range_is_free_of_ram(u64 base, u64 size);
+
+/* egm_driver.c */
+extern struct platform_driver egm_platform_driver;
+
+/* egm_cdev.c */
+int egm_cdev_init(void);
+void egm_cdev_exit(void);
+int egm_region_add_cdev(struct egm_region *region, struct device *parent);
+void egm_region_revoke(struct egm_region *region);
+void egm_region_del_cdev(struct egm_region *region);
+
+/* egm_sysfs.c */
+extern const struct attribute_group *egm_region_groups[];
+
+/* egm_gpu_links.c */
+int egm_gpu_links_init(void);
+void egm_gpu_links_exit(void);
+int egm_gpu_links_add_region(struct egm_region *region);
+void egm_gpu_links_remove_region(struct egm_region *region);
+
+#endif /* EGM_H */

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Discovery: walk the ACPI namespace for the GPU nodes that carry the EGM
+ * _DSD properties, group them into one region per proximity domain, refuse
+ * what is inconsistent or unsafe, and create one platform device per good
+ * region. Nothing here depends on the driver bound to the GPUs.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/acpi.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "egm.h"
+#include "egm_regions.h"
+
+/* Real hosts have two GPUs per socket; bound the walk for odd firmware. */
+#define EGM_MAX_GPUS 256
+
+struct egm_gpu_node {
+	acpi_handle handle;
+	char path[64];
+};
+
+struct egm_discovery {
+	unsigned int nr_gpus;
+	struct egm_gpu_node nodes[EGM_MAX_GPUS];
+	struct egm_fw_gpu gpus[EGM_MAX_GPUS];
+	struct egm_fw_region regions[EGM_MAX_REGIONS];
+	bool gpus_dropped;
+};
+
+static struct platform_device *egm_pdevs[EGM_MAX_REGIONS];
+static unsigned int egm_nr_pdevs;
+
+static void egm_read_props(struct fwnode_handle *fwnode,
+			   struct egm_fw_gpu *gpu)
+{
+	unsigned int prop;
+
+	for (prop = 0; prop < EGM_NR_PROPS; prop++)
+		if (!fwnode_property_read_u64(fwnode, egm_prop_names[prop],
+					      &gpu->prop[prop]))
+			gpu->present |= 1u << prop;
+}
+
+static acpi_status egm_collect_gpu(acpi_handle handle, u32 depth,
+				   void *context, void **ret)
+{
+	struct egm_discovery *disc = context;
+	struct acpi_buffer path = { .length = sizeof(disc->nodes[0].path) };
+	struct acpi_device *adev = acpi_fetch_acpi_dev(handle);
+	struct egm_fw_gpu gpu = {};
+
+	if (!adev)
+		return AE_OK;
+	egm_read_props(acpi_fwnode_handle(adev), &gpu);
+	if (!gpu.present)
+		return AE_OK;
+	if (disc->nr_gpus == EGM_MAX_GPUS) {
+		disc->gpus_dropped = true;
+		return AE_OK;
+	}
+
+	path.pointer = disc->nodes[disc->nr_gpus].path;
+	if (ACPI_FAILURE(acpi_get_name(handle, ACPI_FULL_PATHNAME, &path)))
+		strscpy(path.pointer, "?", path.length);
+	disc->nodes[disc->nr_gpus].handle = handle;
+	disc->gpus[disc->nr_gpus++] = gpu;
+	return AE_OK;
+}
+
+bool egm_range_is_free_of_ram(u64 base, u64 size)
+{
+	return region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
+				 IORES_DESC_NONE) == REGION_DISJOINT;
+}
+
+static void egm_report_refusal(const struct egm_discovery *disc,
+			       const struct egm_fw_region *region)
+{
+	const struct egm_fw_gpu *bad = &disc->gpus[region->bad_gpu];
+	const struct egm_fw_gpu *first = &disc->gpus[region->first_gpu];
+	const char *bad_path = disc->nodes[region->bad_gpu].path;
+	const char *first_path = disc->nodes[region->first_gpu].path;
+	const struct egm_fw_region *other;
+
+	switch (region->verdict) {
+	case EGM_REGION_MISSING_PROP:
+		pr_err("PXM %llu: refused: %s lacks %s\n", region->pxm,
+		       bad_path, egm_prop_names[region->bad_prop]);
+		break;
+	case EGM_REGION_DISAGREE:
+		pr_err("PXM %llu: refused: GPUs disagree on %s: %s has %#llx, %s has %#llx\n",
+		       region->pxm, egm_prop_names[region->bad_prop],
+		       first_path, first->prop[region->bad_prop],
+		       bad_path, bad->prop[region->bad_prop]);
+		break;
+	case EGM_REGION_BAD_PXM:
+		pr_err("PXM %llu: refused: proximity domain above %llu (%s)\n",
+		       region->pxm, EGM_MAX_PXM, first_path);
+		break;
+	case EGM_REGION_ZERO_SIZE:
+		pr_err("PXM %llu: refused: size is zero (%s)\n", region->pxm,
+		       first_path);
+		break;
+	case EGM_REGION_UNALIGNED:
+		pr_err("PXM %llu: refused: base %#llx and size %#llx must be multiples of the page size %#lx (%s)\n",
+		       region->pxm, region->base, region->size, PAGE_SIZE,
+		       first_path);
+		break;
+	case EGM_REGION_OVERFLOW:
+		pr_err("PXM %llu: refused: base %#llx + size %#llx overflows (%s)\n",
+		       region->pxm, region->base, region->size, first_path);
+		break;
+	case EGM_REGION_OVERLAP:
+		other = &disc->regions[region->other_region];
+		pr_err("PXM %llu: refused: [%#llx-%#llx] overlaps PXM %llu [%#llx-%#llx]\n",
+		       region->pxm, region->base,
+		       region->base + region->size - 1, other->pxm,
+		       other->base, other->base + other->size - 1);
+		break;
+	case EGM_REGION_OK:
+		break;
+	}
+}
+
+static int egm_create_device(const struct egm_discovery *disc,
+			     const struct egm_fw_region *region,
+			     unsigned int index)
+{
+	struct egm_platform_data *pdata;
+	struct platform_device_info info = {
+		.name = EGM_DRIVER_NAME,
+		.id = region->pxm,
+	};
+	struct platform_device *pdev;
+	unsigned int i, n = 0;
+	size_t pdata_size;
+
+	pdata_size = struct_size(pdata, gpus, region->nr_gpus);
+	pdata = kzalloc(pdata_size, GFP_KERNEL);
+	if (!pdata)
+		return -ENOMEM;
+	pdata->base = region->base;
+	pdata->size = region->size;
+	pdata->retired_table = region->retired_table;
+	pdata->pxm = region->pxm;
+	for (i = 0; i < disc->nr_gpus; i++)
+		if (disc->gpus[i].region == index && n < region->nr_gpus)
+			pdata->gpus[n++] = disc->nodes[i].handle;
+	pdata->nr_gpus = n;
+
+	info.data = pdata;
+	info.size_data = pdata_size;
+	pdev = platform_device_register_full(&info);
+	kfree(pdata);
+	if (IS_ERR(pdev)) {
+		pr_err("PXM %llu: cannot create platform device: %ld\n",
+		       region->pxm, PTR_ERR(pdev));
+		return PTR_ERR(pdev);
+	}
+	egm_pdevs[egm_nr_pdevs++] = pdev;
+	return 0;
+}
+
+static void egm_report_ungrouped(const struct egm_discovery *disc)
+{
+	unsigned int i;
+
+	if (disc->gpus_dropped)
+		pr_err("more than %u ACPI nodes carry EGM properties; the rest are ignored\n",
+		       EGM_MAX_GPUS);
+	for (i = 0; i < disc->nr_gpus; i++) {
+		if (disc->gpus[i].region == EGM_GPU_DISABLED)
+			pr_info("%s: EGM properties without %s: EGM disabled for this GPU\n",
+				disc->nodes[i].path,
+				egm_prop_names[EGM_PROP_PXM]);
+		else if (disc->gpus[i].region == EGM_GPU_NO_ROOM)
+			pr_err("%s: PXM %llu ignored: more than %u EGM regions\n",
+			       disc->nodes[i].path,
+			       disc->gpus[i].prop[EGM_PROP_PXM],
+			       EGM_MAX_REGIONS);
+	}
+}
+
+int egm_acpi_discover(void)
+{
+	struct egm_discovery *disc;
+	unsigned int nr_regions, i;
+	int ret = 0;
+
+	if (acpi_disabled) {
+		pr_info("ACPI is disabled: no EGM regions\n");
+		return 0;
+	}
+	disc = vzalloc(sizeof(*disc));
+	if (!disc)
+		return -ENOMEM;
+
+	acpi_walk_namespace(ACPI_TYPE_DEVICE, ACPI_ROOT_OBJECT, ACPI_UINT32_MAX,
+			    egm_collect_gpu, NULL, disc, NULL);
+	nr_regions = egm_regions_build(disc->gpus, disc->nr_gpus,
+				       disc->regions, EGM_MAX_REGIONS,
+				       PAGE_SIZE);
+	egm_report_ungrouped(disc);
+
+	for (i = 0; i < nr_regions; i++) {
+		const struct egm_fw_region *region = &disc->regions[i];
+
+		if (region->verdict != EGM_REGION_OK) {
+			egm_report_refusal(disc, region);
+			continue;
+		}
+		if (!egm_range_is_free_of_ram(region->base, region->size)) {
+			pr_err("PXM %llu: refused: [%#llx-%#llx] intersects System RAM\n",
+			       region->pxm, region->base,
+			       region->base + region->size - 1);
+			continue;
+		}
+		ret = egm_create_device(disc, region, i);
+		if (ret)
+			break;
+	}
+
+	if (!ret && !egm_nr_pdevs)
+		pr_info("no usable EGM region found\n");
+	vfree(disc);
+	if (ret)
+		egm_acpi_remove_devices();
+	return ret;
+}
+
+void egm_acpi_remove_devices(void)
+{
+	while (egm_nr_pdevs)
+		platform_device_unregister(egm_pdevs[--egm_nr_pdevs]);
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The platform driver: binding claims a region's memory and creates its
+ * character device; unbinding revokes every mapping of it first.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/numa.h>
+
+#include "egm.h"
+#include "egm_compat.h"
+
+static int egm_probe(struct platform_device *pdev)
+{
+	const struct egm_platform_data *pdata = dev_get_platdata(&pdev->dev);
+	struct device *dev = &pdev->dev;
+	struct egm_region *region;
+	const char *name;
+	void *kaddr;
+	int ret;
+
+	if (!pdata)
+		return -ENODEV;
+	/* Memory may have been hot-added since discovery looked. */
+	if (!egm_range_is_free_of_ram(pdata->base, pdata->size)) {
+		dev_err(dev, "[%#llx-%#llx] intersects System RAM: refused\n",
+			pdata->base, pdata->base + pdata->size - 1);
+		return -EBUSY;
+	}
+	name = devm_kasprintf(dev, GFP_KERNEL, "nvgrace-egm PXM %u",
+			      pdata->pxm);
+	if (!name)
+		return -ENOMEM;
+	if (!devm_request_mem_region(dev, pdata->base, pdata->size, name)) {
+		dev_err(dev, "[%#llx-%#llx] is claimed by another driver\n",
+			pdata->base, pdata->base + pdata->size - 1);
+		return -EBUSY;
+	}
+	/*
+	 * A write-back kernel mapping. On x86 it also records the write-back
+	 * memory type for the range, which user mappings then inherit.
+	 */
+	kaddr = devm_memremap(dev, pdata->base, pdata->size, MEMREMAP_WB);
+	if (IS_ERR(kaddr)) {
+		dev_err(dev, "cannot map [%#llx-%#llx] write-back: %ld\n",
+			pdata->base, pdata->base + pdata->size - 1,
+			PTR_ERR(kaddr));
+		return PTR_ERR(kaddr);
+	}
+
+	region = kzalloc(sizeof(*region), GFP_KERNEL);
+	if (!region)
+		return -ENOMEM;
+	region->pdata = pdata;
+	region->kaddr = kaddr;
+	region->numa_node = pxm_to_node(pdata->pxm);
+	init_rwsem(&region->lock);
+	INIT_LIST_HEAD(&region->node);
+
+	/* From here on the region is freed by put_device(). */
+	ret = egm_region_add_cdev(region, dev);
+	if (ret)
+		return ret;
+	ret = egm_gpu_links_add_region(region);
+	if (ret) {
+		egm_region_del_cdev(region);
+		return ret;
+	}
+	platform_set_drvdata(pdev, region);
+	dev_info(dev, "egm%u: [%#llx-%#llx] %llu MiB, node %d, %u GPU(s)\n",
+		 pdata->pxm, pdata->base, pdata->base + pdata->size - 1,
+		 pdata->size >> 20, region->numa_node, pdata->nr_gpus);
+	return 0;
+}
+
+static void egm_remove(struct platform_device *pdev)
+{
+	struct egm_region *region = platform_get_drvdata(pdev);
+
+	egm_region_revoke(region);
+	egm_gpu_links_remove_region(region);
+	egm_region_del_cdev(region);
+}
+
+struct platform_driver egm_platform_driver = {
+	.probe = egm_probe,
+	.EGM_PLATFORM_REMOVE = egm_remove,
+	.driver = {
+		.name = EGM_DRIVER_NAME,
+	},
+};

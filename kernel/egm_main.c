@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * nvgrace-egm: exposes the Extended GPU Memory (EGM) regions of NVIDIA Grace
+ * hosts as /dev/egmN, found from the GPUs' ACPI properties and independent
+ * of whatever driver the GPUs are bound to.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+
+#include "egm.h"
+
+static int __init egm_init(void)
+{
+	int ret;
+
+	ret = egm_cdev_init();
+	if (ret)
+		return ret;
+	ret = egm_gpu_links_init();
+	if (ret)
+		goto err_cdev;
+	ret = platform_driver_register(&egm_platform_driver);
+	if (ret)
+		goto err_links;
+	ret = egm_acpi_discover();
+	if (ret)
+		goto err_driver;
+	return 0;
+
+err_driver:
+	platform_driver_unregister(&egm_platform_driver);
+err_links:
+	egm_gpu_links_exit();
+err_cdev:
+	egm_cdev_exit();
+	return ret;
+}
+
+static void __exit egm_exit(void)
+{
+	egm_acpi_remove_devices();
+	platform_driver_unregister(&egm_platform_driver);
+	egm_gpu_links_exit();
+	egm_cdev_exit();
+}
+
+module_init(egm_init);
+module_exit(egm_exit);
+
+MODULE_DESCRIPTION("NVIDIA Grace Extended GPU Memory (EGM) regions as character devices");
+MODULE_LICENSE("GPL");

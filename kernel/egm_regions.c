@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Grouping and validation of firmware-described EGM regions. See
+ * egm_regions.h: this file must stay free of kernel services.
+ */
+#include "egm_regions.h"
+
+const char *const egm_prop_names[EGM_NR_PROPS] = {
+	[EGM_PROP_PXM] = "nvidia,egm-pxm",
+	[EGM_PROP_BASE] = "nvidia,egm-base-pa",
+	[EGM_PROP_SIZE] = "nvidia,egm-size",
+	[EGM_PROP_RETIRED_TABLE] = "nvidia,egm-retired-pages-data-base",
+};
+
+const char *egm_verdict_str(enum egm_verdict verdict)
+{
+	switch (verdict) {
+	case EGM_REGION_OK:
+		return "ok";
+	case EGM_REGION_MISSING_PROP:
+		return "missing property";
+	case EGM_REGION_DISAGREE:
+		return "GPUs disagree";
+	case EGM_REGION_BAD_PXM:
+		return "proximity domain out of range";
+	case EGM_REGION_ZERO_SIZE:
+		return "zero size";
+	case EGM_REGION_UNALIGNED:
+		return "not page-aligned";
+	case EGM_REGION_OVERFLOW:
+		return "base + size overflows";
+	case EGM_REGION_OVERLAP:
+		return "overlaps another region";
+	}
+	return "unknown";
+}
+
+static int egm_find_region(const struct egm_fw_region *regions,
+			   unsigned int nr_regions, u64 pxm)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_regions; i++)
+		if (regions[i].pxm == pxm)
+			return i;
+	return -1;
+}
+
+/* The first failed check of one GPU against the region it joins. */
+static void egm_check_member(struct egm_fw_region *region,
+			     const struct egm_fw_gpu *gpus, unsigned int index)
+{
+	const struct egm_fw_gpu *gpu = &gpus[index];
+	const struct egm_fw_gpu *first = &gpus[region->first_gpu];
+	unsigned int prop;
+
+	if (region->verdict != EGM_REGION_OK)
+		return;
+	for (prop = 0; prop < EGM_NR_PROPS; prop++) {
+		if (!(gpu->present & (1u << prop))) {
+			region->verdict = EGM_REGION_MISSING_PROP;
+			region->bad_prop = prop;
+			region->bad_gpu = index;
+			return;
+		}
+	}
+	if (index == region->first_gpu)
+		return;
+	for (prop = 0; prop < EGM_NR_PROPS; prop++) {
+		if (gpu->prop[prop] != first->prop[prop]) {
+			region->verdict = EGM_REGION_DISAGREE;
+			region->bad_prop = prop;
+			region->bad_gpu = index;
+			return;
+		}
+	}
+}
+
+static void egm_check_range(struct egm_fw_region *region, u64 page_size)
+{
+	if (region->verdict != EGM_REGION_OK)
+		return;
+	if (region->pxm > EGM_MAX_PXM)
+		region->verdict = EGM_REGION_BAD_PXM;
+	else if (!region->size)
+		region->verdict = EGM_REGION_ZERO_SIZE;
+	else if ((region->base | region->size) & (page_size - 1))
+		region->verdict = EGM_REGION_UNALIGNED;
+	else if (region->base + region->size < region->base)
+		region->verdict = EGM_REGION_OVERFLOW;
+}
+
+static bool egm_ranges_overlap(const struct egm_fw_region *a,
+			       const struct egm_fw_region *b)
+{
+	return a->base < b->base + b->size && b->base < a->base + a->size;
+}
+
+/*
+ * Regions whose own range is sound but that overlap each other are both
+ * refused: nothing tells which one firmware meant.
+ */
+static void egm_check_overlaps(struct egm_fw_region *regions,
+			       unsigned int nr_regions)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < nr_regions; i++) {
+		for (j = i + 1; j < nr_regions; j++) {
+			struct egm_fw_region *a = &regions[i], *b = &regions[j];
+
+			if ((a->verdict != EGM_REGION_OK &&
+			     a->verdict != EGM_REGION_OVERLAP) ||
+			    (b->verdict != EGM_REGION_OK &&
+			     b->verdict != EGM_REGION_OVERLAP) ||
+			    !egm_ranges_overlap(a, b))
+				continue;
+			if (a->verdict == EGM_REGION_OK) {
+				a->verdict = EGM_REGION_OVERLAP;
+				a->other_region = j;
+			}
+			if (b->verdict == EGM_REGION_OK) {
+				b->verdict = EGM_REGION_OVERLAP;
+				b->other_region = i;
+			}
+		}
+	}
+}
+
+/**
+ * egm_regions_build() - group GPUs into regions by PXM and check them
+ * @gpus: the GPU nodes that carry any EGM property, in namespace order
+ * @nr_gpus: number of entries in @gpus
+ * @regions: output array
+ * @max_regions: capacity of @regions
+ * @page_size: the alignment base and size must have
+ *
+ * A GPU without a PXM has EGM disabled and joins no region. Each region takes
+ * its values from its first GPU; every other GPU must agree with it.
+ *
+ * A GPU whose PXM would need more than @max_regions regions is marked
+ * EGM_GPU_NO_ROOM and its PXM gets no region.
+ *
+ * Return: the number of regions filled in.
+ */
+unsigned int egm_regions_build(struct egm_fw_gpu *gpus, unsigned int nr_gpus,
+			       struct egm_fw_region *regions,
+			       unsigned int max_regions, u64 page_size)
+{
+	unsigned int nr_regions = 0, i;
+
+	for (i = 0; i < nr_gpus; i++) {
+		struct egm_fw_gpu *gpu = &gpus[i];
+		struct egm_fw_region *region;
+		int index;
+
+		gpu->region = EGM_GPU_DISABLED;
+		if (!(gpu->present & (1u << EGM_PROP_PXM)))
+			continue;
+		index = egm_find_region(regions, nr_regions,
+					gpu->prop[EGM_PROP_PXM]);
+		if (index < 0) {
+			if (nr_regions == max_regions) {
+				gpu->region = EGM_GPU_NO_ROOM;
+				continue;
+			}
+			index = nr_regions++;
+			region = &regions[index];
+			*region = (struct egm_fw_region) {
+				.pxm = gpu->prop[EGM_PROP_PXM],
+				.base = gpu->prop[EGM_PROP_BASE],
+				.size = gpu->prop[EGM_PROP_SIZE],
+				.retired_table = gpu->prop[EGM_PROP_RETIRED_TABLE],
+				.first_gpu = i,
+				.verdict = EGM_REGION_OK,
+			};
+		}
+		region = &regions[index];
+		gpu->region = index;
+		region->nr_gpus++;
+		egm_check_member(region, gpus, i);
+	}
+
+	for (i = 0; i < nr_regions; i++)
+		egm_check_range(&regions[i], page_size);
+	egm_check_overlaps(regions, nr_regions);
+
+	return nr_regions;
+}
+
+/* The largest power of two that divides both base and size. */
+u64 egm_region_alignment(const struct egm_fw_region *region)
+{
+	u64 bits = region->base | region->size;
+
+	return bits & -bits;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * EGM regions as firmware describes them: the properties of each GPU's ACPI
+ * node, grouped by proximity domain and checked. Pure logic, no kernel
+ * services, so host unit tests and fuzzers build the very same file.
+ */
+#ifndef EGM_REGIONS_H
+#define EGM_REGIONS_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdbool.h>
+#include <stdint.h>
+typedef uint64_t u64;
+typedef uint32_t u32;
+#endif
+
+enum egm_prop {
+	EGM_PROP_PXM,
+	EGM_PROP_BASE,
+	EGM_PROP_SIZE,
+	EGM_PROP_RETIRED_TABLE,
+	EGM_NR_PROPS,
+};
+
+#define EGM_ALL_PROPS ((1u << EGM_NR_PROPS) - 1)
+
+/* Linux platform device ids and PXM numbers are signed ints. */
+#define EGM_MAX_PXM 0x7fffffffULL
+
+extern const char *const egm_prop_names[EGM_NR_PROPS];
+
+struct egm_fw_gpu {
+	u64 prop[EGM_NR_PROPS];
+	u32 present;		/* bit (1 << prop) for each property found */
+	int region;		/* index of its region, or EGM_GPU_* below */
+};
+
+#define EGM_GPU_DISABLED (-1)	/* no PXM: firmware has EGM off for it */
+#define EGM_GPU_NO_ROOM (-2)	/* more distinct PXMs than regions allowed */
+
+enum egm_verdict {
+	EGM_REGION_OK,
+	EGM_REGION_MISSING_PROP,
+	EGM_REGION_DISAGREE,
+	EGM_REGION_BAD_PXM,
+	EGM_REGION_ZERO_SIZE,
+	EGM_REGION_UNALIGNED,
+	EGM_REGION_OVERFLOW,
+	EGM_REGION_OVERLAP,
+};
+
+struct egm_fw_region {
+	u64 pxm;
+	u64 base;
+	u64 size;
+	u64 retired_table;
+	unsigned int first_gpu;	/* the GPU whose values the region takes */
+	unsigned int nr_gpus;
+	enum egm_verdict verdict;
+	/* Details of a refusal, for the log line. */
+	enum egm_prop bad_prop;
+	unsigned int bad_gpu;
+	unsigned int other_region;
+};
+
+unsigned int egm_regions_build(struct egm_fw_gpu *gpus, unsigned int nr_gpus,
+			       struct egm_fw_region *regions,
+			       unsigned int max_regions, u64 page_size);
+u64 egm_region_alignment(const struct egm_fw_region *region);
+const char *egm_verdict_str(enum egm_verdict verdict);
+
+#endif /* EGM_REGIONS_H */

@@ -1,0 +1,32 @@
+#!/bin/bash
+# Installs the Debian 12 packages nvgrace-egm needs to build, simulate and
+# test. Idempotent: does nothing when everything is present.
+set -euo pipefail
+
+# One line per purpose: package names, then a comment.
+package_list='
+gcc make libc6-dev                                   # user space and the module
+bc bison flex libelf-dev libssl-dev dwarves kmod     # kbuild, modpost, BTF
+qemu-system-x86 qemu-utils                           # the simulated Grace host
+acpica-tools                                         # iasl: the EGM DSDT
+busybox-static cpio gzip xz-utils                    # the guest initramfs
+libcmocka-dev pkg-config                             # host unit tests
+'
+read -r -a names <<<"$(echo "$package_list" | sed 's/#.*//' | tr '\n' ' ')"
+
+missing=()
+for p in "${names[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}; run as root: $0" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Platform-file parser and memory layout of the simulated Grace host.
+ */
+#include "platform.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GIB (1ULL << 30)
+#define MIB (1ULL << 20)
+/* q35 puts at most 2 GiB of RAM below 4 GiB once there is enough of it. */
+#define Q35_LOW_RAM (2 * GIB)
+#define Q35_HIGH_START (4 * GIB)
+#define FIRMWARE_AREA_SIZE MIB
+#define RETIRED_TABLE_STRIDE (64 * 1024)
+
+const char *const plat_prop_names[PLAT_NR_PROPS] = {
+	[PLAT_PROP_EGM_BASE] = "egm-base-pa",
+	[PLAT_PROP_EGM_SIZE] = "egm-size",
+	[PLAT_PROP_EGM_PXM] = "egm-pxm",
+	[PLAT_PROP_EGM_RETIRED] = "egm-retired-pages-data-base",
+	[PLAT_PROP_GPU_MEM_BASE] = "gpu-mem-base-pa",
+	[PLAT_PROP_GPU_MEM_SIZE] = "gpu-mem-size",
+	[PLAT_PROP_GPU_MEM_PXM_START] = "gpu-mem-pxm-start",
+	[PLAT_PROP_GPU_MEM_PXM_COUNT] = "gpu-mem-pxm-count",
+};
+
+static int fail(char *err, size_t err_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, err_len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int plat_parse_size(const char *text, uint64_t *value)
+{
+	unsigned long long number;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!*text || *text == '-' || *text == '+' || isspace((unsigned char)*text))
+		return -1;
+	errno = 0;
+	number = strtoull(text, &end, 0);
+	if (errno || end == text)
+		return -1;
+	switch (*end) {
+	case 'K':
+		shift = 10;
+		break;
+	case 'M':
+		shift = 20;
+		break;
+	case 'G':
+		shift = 30;
+		break;
+	case 'T':
+		shift = 40;
+		break;
+	case '\0':
+		break;
+	default:
+		return -1;
+	}
+	if (shift && *++end)
+		return -1;
+	if (shift && number > (UINT64_MAX >> shift))
+		return -1;
+	*value = (uint64_t)number << shift;
+	return 0;
+}
+
+static int find_prop(const char *name)
+{
+	for (int i = 0; i < PLAT_NR_PROPS; i++)
+		if (!strcmp(name, plat_prop_names[i]))
+			return i;
+	return -1;
+}
+
+/* "PROP=VALUE" replaces a property, "-PROP" leaves it out. */
+static int parse_override(struct plat_overrides *ovr, const char *word,
+			  char *err, size_t err_len, unsigned int line)
+{
+	char name[64];
+	const char *eq;
+	int prop;
+
+	if (word[0] == '-') {
+		prop = find_prop(word + 1);
+		if (prop < 0)
+			return fail(err, err_len, "line %u: unknown property '%s'",
+				    line, word + 1);
+		ovr->omit |= 1u << prop;
+		return 0;
+	}
+	eq = strchr(word, '=');
+	if (!eq || (size_t)(eq - word) >= sizeof(name))
+		return fail(err, err_len, "line %u: expected KEY=VALUE, got '%s'",
+			    line, word);
+	memcpy(name, word, eq - word);
+	name[eq - word] = '\0';
+	prop = find_prop(name);
+	if (prop < 0)
+		return fail(err, err_len, "line %u: unknown key '%s'", line, name);
+	if (plat_parse_size(eq + 1, &ovr->value[prop]))
+		return fail(err, err_len, "line %u: bad number '%s'", line, eq + 1);
+	ovr->set |= 1u << prop;
+	return 0;
+}
+
+#define MAX_WORDS 32
+
+/* Splits a line into words; "quoted text" is one word. */
+static int split_words(char *line, char **words, unsigned int lineno,
+		       char *err, size_t err_len)
+{
+	int n = 0;
+	char *p = line;
+
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p || *p == '#')
+			return n;
+		if (n == MAX_WORDS)
+			return fail(err, err_len, "line %u: too many words", lineno);
+		if (*p == '"') {
+			words[n++] = ++p;
+			p = strchr(p, '"');
+			if (!p)
+				return fail(err, err_len, "line %u: unterminated quote",
+					    lineno);
+			*p++ = '\0';
+			continue;
+		}
+		words[n++] = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+}
+
+static int parse_socket(struct platform *plat, char **words, int n,
+			unsigned int line, char *err, size_t err_len)
+{
+	struct plat_socket *s;
+	bool have_pxm = false, have_size = false;
+	uint64_t v;
+
+	if (plat->nr_sockets == PLAT_MAX_SOCKETS)
+		return fail(err, err_len, "line %u: more than %d sockets", line,
+			    PLAT_MAX_SOCKETS);
+	s = &plat->sockets[plat->nr_sockets];
+	memset(s, 0, sizeof(*s));
+	for (int i = 1; i < n; i++) {
+		if (!strncmp(words[i], "pxm=", 4)) {
+			if (plat_parse_size(words[i] + 4, &v) || v > PLAT_MAX_PXM)
+				return fail(err, err_len,
+					    "line %u: pxm must be 0..%d", line,
+					    PLAT_MAX_PXM);
+			s->pxm = v;
+			have_pxm = true;
+		} else if (!strncmp(words[i], "size=", 5)) {
+			if (plat_parse_size(words[i] + 5, &s->size) || !s->size ||
+			    s->size % (2 * MIB))
+				return fail(err, err_len,
+					    "line %u: size must be a non-zero multiple of 2M",
+					    line);
+			have_size = true;
+		} else if (!strcmp(words[i], "visible")) {
+			s->visible = true;
+		} else if (parse_override(&s->ovr, words[i], err, err_len, line)) {
+			return -1;
+		}
+	}
+	if (!have_pxm || !have_size)
+		return fail(err, err_len, "line %u: socket needs pxm= and size=",
+			    line);
+	if (s->pxm == 0)
+		return fail(err, err_len,
+			    "line %u: pxm 0 is the host's own RAM node", line);
+	for (unsigned int i = 0; i < plat->nr_sockets; i++)
+		if (plat->sockets[i].pxm == s->pxm)
+			return fail(err, err_len, "line %u: pxm %u used twice",
+				    line, s->pxm);
+	plat->nr_sockets++;
+	return 0;
+}
+
+static int parse_gpu(struct platform *plat, char **words, int n,
+		     unsigned int line, char *err, size_t err_len)
+{
+	struct plat_gpu *g;
+	bool have_slot = false;
+	uint64_t v;
+
+	if (!plat->nr_sockets)
+		return fail(err, err_len, "line %u: gpu before any socket", line);
+	if (plat->nr_gpus == PLAT_MAX_GPUS)
+		return fail(err, err_len, "line %u: more than %d GPUs", line,
+			    PLAT_MAX_GPUS);
+	g = &plat->gpus[plat->nr_gpus];
+	memset(g, 0, sizeof(*g));
+	g->socket = plat->nr_sockets - 1;
+	for (int i = 1; i < n; i++) {
+		if (!strncmp(words[i], "slot=", 5)) {
+			/* 0 is the host bridge, 1 the display, 31 the ICH9. */
+			if (plat_parse_size(words[i] + 5, &v) || v < 2 || v > 30)
+				return fail(err, err_len,
+					    "line %u: slot must be 2..30", line);
+			g->slot = v;
+			have_slot = true;
+		} else if (parse_override(&g->ovr, words[i], err, err_len, line)) {
+			return -1;
+		}
+	}
+	if (!have_slot)
+		return fail(err, err_len, "line %u: gpu needs slot=", line);
+	for (unsigned int i = 0; i < plat->nr_gpus; i++)
+		if (plat->gpus[i].slot == g->slot)
+			return fail(err, err_len, "line %u: slot %u used twice",
+				    line, g->slot);
+	plat->nr_gpus++;
+	return 0;
+}
+
+static int parse_retired(struct platform *plat, char **words, int n,
+			 unsigned int line, char *err, size_t err_len)
+{
+	struct plat_socket *s;
+
+	if (!plat->nr_sockets)
+		return fail(err, err_len, "line %u: retired before any socket",
+			    line);
+	s = &plat->sockets[plat->nr_sockets - 1];
+	for (int i = 1; i < n; i++) {
+		if (s->nr_retired == PLAT_MAX_RETIRED)
+			return fail(err, err_len, "line %u: more than %d retired pages",
+				    line, PLAT_MAX_RETIRED);
+		if (plat_parse_size(words[i], &s->retired[s->nr_retired]))
+			return fail(err, err_len, "line %u: bad offset '%s'", line,
+				    words[i]);
+		s->nr_retired++;
+	}
+	return 0;
+}
+
+static int copy_text(char *dst, const char *src, unsigned int line,
+		     char *err, size_t err_len)
+{
+	if (strlen(src) >= PLAT_MAX_TEXT)
+		return fail(err, err_len, "line %u: text longer than %d", line,
+			    PLAT_MAX_TEXT - 1);
+	strcpy(dst, src);
+	return 0;
+}
+
+static int parse_line(struct platform *plat, char **words, int n,
+		      unsigned int line, char *err, size_t err_len)
+{
+	const char *key = words[0];
+
+	if (!strcmp(key, "name")) {
+		if (n != 2 || strlen(words[1]) >= sizeof(plat->name))
+			return fail(err, err_len, "line %u: name takes one short word",
+				    line);
+		strcpy(plat->name, words[1]);
+		return 0;
+	}
+	if (!strcmp(key, "ram")) {
+		if (n != 2 || plat_parse_size(words[1], &plat->ram))
+			return fail(err, err_len, "line %u: ram takes one size", line);
+		return 0;
+	}
+	if (!strcmp(key, "socket"))
+		return parse_socket(plat, words, n, line, err, err_len);
+	if (!strcmp(key, "gpu"))
+		return parse_gpu(plat, words, n, line, err, err_len);
+	if (!strcmp(key, "retired"))
+		return parse_retired(plat, words, n, line, err, err_len);
+	if (!strcmp(key, "retired-count")) {
+		struct plat_socket *s;
+
+		if (!plat->nr_sockets || n != 2)
+			return fail(err, err_len,
+				    "line %u: retired-count takes one number after a socket",
+				    line);
+		s = &plat->sockets[plat->nr_sockets - 1];
+		if (plat_parse_size(words[1], &s->retired_count))
+			return fail(err, err_len, "line %u: bad count", line);
+		s->retired_count_set = true;
+		return 0;
+	}
+	if (!strcmp(key, "expect-devices")) {
+		char list[PLAT_MAX_TEXT] = "";
+
+		for (int i = 1; i < n; i++) {
+			if (strlen(list) + strlen(words[i]) + 2 > sizeof(list))
+				return fail(err, err_len, "line %u: list too long", line);
+			if (strcmp(words[i], "none")) {
+				if (*list)
+					strcat(list, " ");
+				strcat(list, words[i]);
+			}
+		}
+		strcpy(plat->expect_devices, list);
+		plat->expect_devices_set = true;
+		return 0;
+	}
+	if (!strcmp(key, "expect-log")) {
+		if (n != 2 || plat->nr_expect_logs == PLAT_MAX_EXPECT)
+			return fail(err, err_len,
+				    "line %u: expect-log takes one quoted text (at most %d)",
+				    line, PLAT_MAX_EXPECT);
+		return copy_text(plat->expect_logs[plat->nr_expect_logs++],
+				 words[1], line, err, err_len);
+	}
+	return fail(err, err_len, "line %u: unknown keyword '%s'", line, key);
+}
+
+int plat_parse(struct platform *plat, const char *text, size_t len,
+	       char *err, size_t err_len)
+{
+	char buf[1024], *words[MAX_WORDS];
+	unsigned int lineno = 0;
+	size_t pos = 0;
+
+	memset(plat, 0, sizeof(*plat));
+	plat->ram = 3 * GIB;
+	while (pos < len) {
+		size_t end = pos;
+		int n;
+
+		while (end < len && text[end] != '\n')
+			end++;
+		lineno++;
+		if (end - pos >= sizeof(buf))
+			return fail(err, err_len, "line %u: longer than %zu", lineno,
+				    sizeof(buf) - 1);
+		if (memchr(text + pos, '\0', end - pos))
+			return fail(err, err_len, "line %u: NUL byte", lineno);
+		memcpy(buf, text + pos, end - pos);
+		buf[end - pos] = '\0';
+		pos = end + 1;
+		n = split_words(buf, words, lineno, err, err_len);
+		if (n < 0)
+			return -1;
+		if (n && parse_line(plat, words, n, lineno, err, err_len))
+			return -1;
+	}
+	if (!plat->nr_sockets)
+		return fail(err, err_len, "no socket described");
+	for (unsigned int i = 0; i < plat->nr_sockets; i++) {
+		unsigned int gpus = 0;
+
+		for (unsigned int g = 0; g < plat->nr_gpus; g++)
+			gpus += plat->gpus[g].socket == i;
+		if (!gpus)
+			return fail(err, err_len, "socket with pxm %u has no gpu",
+				    plat->sockets[i].pxm);
+	}
+	return 0;
+}
+
+static int by_pxm(const void *a, const void *b)
+{
+	const struct plat_socket *x = a, *y = b;
+
+	return (int)x->pxm - (int)y->pxm;
+}
+
+int plat_layout(struct platform *plat, char *err, size_t err_len)
+{
+	uint64_t cursor;
+	unsigned int order[PLAT_MAX_SOCKETS];
+	struct plat_socket sorted[PLAT_MAX_SOCKETS];
+
+	if (plat->ram < 3 * GIB || plat->ram % GIB || plat->ram > 64 * GIB)
+		return fail(err, err_len,
+			    "ram must be a whole number of GiB from 3G to 64G");
+	/*
+	 * Node 0 holds the host's RAM: 2 GiB below 4 GiB, the rest above.
+	 * The last MiB of it is the reserved firmware area with the retired
+	 * pages tables; the EGM nodes follow, in PXM order, as QEMU lays
+	 * NUMA memory out in node order.
+	 */
+	cursor = Q35_HIGH_START + plat->ram - Q35_LOW_RAM;
+	plat->firmware_area_size = FIRMWARE_AREA_SIZE;
+	plat->firmware_area = cursor - FIRMWARE_AREA_SIZE;
+
+	/* Keep GPU->socket indices valid across the sort. */
+	for (unsigned int i = 0; i < plat->nr_sockets; i++)
+		sorted[i] = plat->sockets[i];
+	qsort(sorted, plat->nr_sockets, sizeof(sorted[0]), by_pxm);
+	for (unsigned int i = 0; i < plat->nr_sockets; i++)
+		for (unsigned int j = 0; j < plat->nr_sockets; j++)
+			if (sorted[j].pxm == plat->sockets[i].pxm)
+				order[i] = j;
+	for (unsigned int g = 0; g < plat->nr_gpus; g++)
+		plat->gpus[g].socket = order[plat->gpus[g].socket];
+	memcpy(plat->sockets, sorted, sizeof(sorted[0]) * plat->nr_sockets);
+
+	for (unsigned int i = 0; i < plat->nr_sockets; i++) {
+		struct plat_socket *s = &plat->sockets[i];
+
+		s->base = cursor;
+		s->retired_table = plat->firmware_area + i * RETIRED_TABLE_STRIDE;
+		cursor += s->size;
+		for (unsigned int r = 0; r < s->nr_retired; r++)
+			if (s->retired[r] >= s->size)
+				return fail(err, err_len,
+					    "pxm %u: retired offset %#" PRIx64 " is beyond the region",
+					    s->pxm, s->retired[r]);
+	}
+	if (plat->nr_sockets * RETIRED_TABLE_STRIDE > FIRMWARE_AREA_SIZE)
+		return fail(err, err_len, "too many sockets for the firmware area");
+	plat->ram_end = cursor;
+	if (!plat->expect_devices_set) {
+		for (unsigned int i = 0; i < plat->nr_sockets; i++) {
+			char dev[16];
+
+			snprintf(dev, sizeof(dev), "%segm%u", i ? " " : "",
+				 plat->sockets[i].pxm);
+			strcat(plat->expect_devices, dev);
+		}
+	}
+	return 0;
+}
+
+bool plat_gpu_prop(const struct platform *plat, unsigned int gpu,
+		   enum plat_prop prop, uint64_t *value)
+{
+	const struct plat_gpu *g = &plat->gpus[gpu];
+	const struct plat_socket *s = &plat->sockets[g->socket];
+	uint32_t bit = 1u << prop;
+
+	if ((g->ovr.omit | s->ovr.omit) & bit)
+		return false;
+	if (g->ovr.set & bit) {
+		*value = g->ovr.value[prop];
+		return true;
+	}
+	if (s->ovr.set & bit) {
+		*value = s->ovr.value[prop];
+		return true;
+	}
+	switch (prop) {
+	case PLAT_PROP_EGM_BASE:
+		*value = s->base;
+		break;
+	case PLAT_PROP_EGM_SIZE:
+		*value = s->size;
+		break;
+	case PLAT_PROP_EGM_PXM:
+		*value = s->pxm;
+		break;
+	case PLAT_PROP_EGM_RETIRED:
+		*value = s->retired_table;
+		break;
+	/* GPU memory as on a GH200: 96 GiB per GPU at socket << 44. */
+	case PLAT_PROP_GPU_MEM_BASE:
+		*value = 0x400000000000ULL + ((uint64_t)g->socket << 44) +
+			 (uint64_t)gpu * 0x2000000000ULL;
+		break;
+	case PLAT_PROP_GPU_MEM_SIZE:
+		*value = 0x1800000000ULL;
+		break;
+	case PLAT_PROP_GPU_MEM_PXM_START:
+		*value = 16 + 8 * gpu;
+		break;
+	case PLAT_PROP_GPU_MEM_PXM_COUNT:
+		*value = 8;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,166 @@
+#!/bin/bash
+# Boots the simulated Grace host and runs one in-guest test script.
+#
+#   sim/run-guest.sh -k 6.12 -p gb200-2s -t discovery.sh [-o DIR] [-T SECONDS]
+#                    [-a "extra kernel args"] [-i]
+#
+# -k  kernel series from the project cache (6.12, 6.1)
+# -p  platform name (sim/platforms/NAME.platform) or path
+# -t  script in tests/guest/ to run inside the guest (TAP on ttyS1)
+# -o  output directory (default build/runs/KERNEL-PLATFORM-TEST)
+# -T  guest timeout in seconds (default 600)
+# -a  extra kernel command line
+# -q  quiet: print only the verdict line and failures
+#
+# The run fails on a guest timeout, a missing or failing TAP result, and on
+# any oops, BUG, WARN, lockdep, KASAN or UBSAN report in the kernel log.
+# Prerequisites are built by `make guest-prereqs KSERIES=...`.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+series=6.12 platform= test= out= timeout_s=600 extra= quiet=
+while getopts "k:p:t:o:T:a:q" opt; do
+	case $opt in
+	k) series=$OPTARG ;;
+	p) platform=$OPTARG ;;
+	t) test=$OPTARG ;;
+	o) out=$OPTARG ;;
+	T) timeout_s=$OPTARG ;;
+	a) extra=$OPTARG ;;
+	q) quiet=1 ;;
+	*) sed -n '2,20p' "$0" >&2; exit 2 ;;
+	esac
+done
+die() { echo "run-guest: $*" >&2; exit 1; }
+say() { [ -n "$quiet" ] || echo "$@"; }
+[ -n "$platform" ] && [ -n "$test" ] || die "need -p PLATFORM and -t TEST (see -h)"
+case $platform in */*) pfile=$platform ;; *) pfile=$top/sim/platforms/$platform.platform ;; esac
+[ -f "$pfile" ] || die "no platform file $pfile"
+pname=$(basename "$pfile" .platform)
+[ -f "$top/tests/guest/$test" ] || die "no test script tests/guest/$test"
+
+build=$top/build
+kdir=$("$top/sim/fetch-kernel.sh" "$series")
+kver=$(cat "$kdir/kver")
+module=$build/kernel/$series/nvgrace-egm.ko
+builder=$build/sim/egm-platform
+for f in "$module" "$builder"; do
+	[ -f "$f" ] || die "$f is missing: run 'make guest-prereqs KSERIES=$series'"
+done
+
+out=${out:-$build/runs/$series-$pname-${test%.*}}
+rm -rf "$out"
+mkdir -p "$out/platform"
+out=$(cd "$out" && pwd)
+"$builder" build "$pfile" "$out/platform"
+mapfile -t qemu_platform_args <"$out/platform/qemu-args"
+
+qemu_base=(qemu-system-x86_64 -accel tcg -nodefaults -display none -no-reboot
+	   -cpu max -kernel "$kdir/root/boot/vmlinuz-$kver")
+
+# QEMU's own DSDT for this machine: read once from a booted guest, cached
+# per QEMU version and device set.
+dsdt_key=$( { qemu-system-x86_64 --version | head -n1; grep -A1 -e '^-device$' -e '^-machine$' \
+	"$out/platform/qemu-args" | grep -v -e '^--$' -e '^loader'; } | sha256sum | cut -c1-16)
+qemu_dsl=$top/.cache/dsdt/$dsdt_key.dsl
+if [ ! -f "$qemu_dsl" ]; then
+	say "run-guest: reading QEMU's DSDT for this device set"
+	d=$(mktemp -d)
+	mkdir -p "$d/root/bin" "$d/root/proc" "$d/root/sys"
+	cp /bin/busybox "$d/root/bin/"
+	cat >"$d/root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox mount -t sysfs sysfs /sys
+echo DSDT-BEGIN; /bin/busybox base64 /sys/firmware/acpi/tables/DSDT; echo DSDT-END
+/bin/busybox poweroff -f
+INIT
+	chmod +x "$d/root/init"
+	(cd "$d/root" && find . | cpio -o -H newc --quiet) >"$d/initrd"
+	timeout 120 "${qemu_base[@]}" "${qemu_platform_args[@]}" -initrd "$d/initrd" \
+		-append "console=ttyS0 panic=-1" -serial "file:$d/console" >/dev/null 2>&1 ||
+		die "the DSDT probe boot failed"
+	sed -n '/^DSDT-BEGIN/,/^DSDT-END/p' "$d/console" | tr -d '\r' | sed '1d;$d' |
+		base64 -d >"$d/dsdt.aml" || die "no DSDT in the probe boot's console"
+	(cd "$d" && iasl -d dsdt.aml >/dev/null 2>&1) || die "iasl cannot disassemble QEMU's DSDT"
+	mkdir -p "$(dirname "$qemu_dsl")"
+	mv "$d/dsdt.dsl" "$qemu_dsl"
+	rm -rf "$d"
+fi
+"$builder" dsdt "$pfile" "$qemu_dsl" >"$out/platform/dsdt.dsl"
+(cd "$out/platform" && iasl -p dsdt dsdt.dsl >iasl.log 2>&1) ||
+	{ cat "$out/platform/iasl.log" >&2; die "iasl failed on the EGM DSDT"; }
+
+# The initramfs: the DSDT upgrade in an uncompressed cpio first, then the
+# guest's root with busybox, our module, the tests and their expectations.
+stage=$out/initramfs
+mkdir -p "$stage/acpi/kernel/firmware/acpi" "$stage/root"/{bin,proc,sys,dev,tmp,egm/tests}
+cp "$out/platform/dsdt.aml" "$stage/acpi/kernel/firmware/acpi/dsdt.aml"
+cp /bin/busybox "$stage/root/bin/"
+cp "$top/sim/guest/init" "$stage/root/init"
+cp "$module" "$stage/root/egm/"
+cp "$out/platform/platform.env" "$stage/root/egm/"
+cp "$top"/tests/guest/*.sh "$stage/root/egm/tests/"
+if [ -d "$build/guest" ]; then cp "$build"/guest/* "$stage/root/egm/tests/"; fi
+echo "KSERIES=$series" >>"$stage/root/egm/platform.env"
+echo "KVER=$kver" >>"$stage/root/egm/platform.env"
+# Kernel modules the tests may load, with what they depend on.
+modroot=$kdir/root/lib/modules/$kver
+mkdir -p "$stage/root/lib/modules/$kver"
+for m in $(cat "$top/sim/guest/modules"); do
+	for dep in $(modprobe -d "$kdir/root" -S "$kver" --show-depends "$m" 2>/dev/null |
+		     awk '$1 == "insmod" { print $2 }'); do
+		rel=${dep#"$kdir/root/lib/modules/$kver/"}
+		mkdir -p "$stage/root/lib/modules/$kver/$(dirname "$rel")"
+		cp "$dep" "$stage/root/lib/modules/$kver/$rel"
+	done
+done
+cp "$modroot"/modules.{dep,alias,symbols,builtin,order,builtin.modinfo} "$stage/root/lib/modules/$kver/" 2>/dev/null || true
+(cd "$stage/acpi" && find . | cpio -o -H newc --quiet) >"$out/initrd"
+(cd "$stage/root" && find . | cpio -o -H newc --quiet | gzip -1) >>"$out/initrd"
+
+cmdline="console=ttyS0 panic=-1 oops=panic iomem=relaxed $(cat "$out/platform/cmdline") egm.test=$test $extra"
+echo "$cmdline" >"$out/kernel-cmdline"
+
+# An early-boot crash under multi-threaded TCG (QEMU racing the kernel's
+# text patching) happens about once in 30 boots: retry a boot that died
+# before the test started, never one that died later.
+for attempt in 1 2 3; do
+	rm -f "$out/console.log" "$out/result.raw"
+	set +e
+	timeout "$timeout_s" "${qemu_base[@]}" "${qemu_platform_args[@]}" \
+		-initrd "$out/initrd" -append "$cmdline" \
+		-serial "file:$out/console.log" -serial "file:$out/result.raw" \
+		>"$out/qemu.log" 2>&1
+	status=$?
+	set -e
+	grep -q '^EGM-GUEST-READY' "$out/console.log" 2>/dev/null && break
+	[ "$status" -eq 124 ] && break
+	say "run-guest: boot $attempt died before the test started; retrying"
+done
+tr -d '\r' <"$out/result.raw" >"$out/result.tap" 2>/dev/null || true
+
+failures=()
+[ "$status" -ne 124 ] || failures+=("guest timed out after ${timeout_s}s")
+grep -q '^EGM-GUEST-READY' "$out/console.log" || failures+=("guest never reached the test")
+grep -q '^# egm-guest: done' "$out/result.tap" || failures+=("result incomplete (no end marker)")
+passed=$(grep -c '^ok ' "$out/result.tap" || true)
+failed=$(grep -c '^not ok ' "$out/result.tap" || true)
+[ "$passed" -gt 0 ] || failures+=("no test passed")
+[ "$failed" -eq 0 ] || failures+=("$failed test(s) failed")
+grep -q '^# egm-guest: script exit status 0$' "$out/result.tap" || failures+=("test script did not exit 0")
+reports=$(grep -E -n 'BUG:|Oops|WARNING:|Call Trace|general protection fault|Kernel panic|kernel BUG|KASAN|UBSAN|KFENCE|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|lockdep|INFO: task .* blocked|rcu_.*stall|unreferenced object|refcount_t:|list_(add|del) corruption' \
+	"$out/console.log" | grep -v 'egm.test=' | head -n 20 || true)
+[ -z "$reports" ] || failures+=("kernel log has reports")
+
+label="$series/$pname/${test%.*}"
+if [ ${#failures[@]} -eq 0 ]; then
+	echo "PASS $label: $passed passed, $failed failed"
+	[ -n "$quiet" ] || grep '^ok ' "$out/result.tap" | sed 's/^/    /'
+	exit 0
+fi
+echo "FAIL $label: $passed passed, $failed failed"
+for f in "${failures[@]}"; do echo "    - $f"; done
+grep -E '^not ok |^# ' "$out/result.tap" | grep -v '^# egm-guest' | sed 's/^/    /' | head -n 40 || true
+[ -z "$reports" ] || { echo "    kernel log reports:"; echo "$reports" | sed 's/^/      /'; }
+echo "    logs: $out/console.log, $out/result.tap"
+exit 1

@@ -1,0 +1,50 @@
+# Discovery on any platform: the driver creates exactly the expected
+# /dev/egmN, each with the platform's size, PXM, base and GPU links, claims
+# its range in /proc/iomem, and maps it correctly. Refused regions log why.
+. ./lib.sh
+
+note "platform $PLATFORM on $KVER: expecting '${EXPECT_DEVICES:-none}'"
+check "nvgrace-egm loads" load_egm
+is "exactly the expected /dev/egm* devices" "$(egm_devices)" \
+	"$(sorted_words "$EXPECT_DEVICES")"
+is "exactly the expected /sys/class/egm entries" \
+	"$(ls /sys/class/egm 2>/dev/null | sort | tr '\n' ' ' | sed 's/ $//')" \
+	"$(sorted_words "$EXPECT_DEVICES")"
+check_expected_logs
+
+for dev in $EXPECT_DEVICES; do
+	pxm=${dev#egm}
+	sys=/sys/class/egm/$dev
+	size=$(region_var "$pxm" SIZE)
+	base=$(region_var "$pxm" BASE)
+	is "$dev: node is a character device with mode 600" \
+		"$(stat -c '%F %a' /dev/$dev)" "character special file 600"
+	is "$dev: size" "$(cat $sys/size)" "$size"
+	is "$dev: egm_size in the RFC's hex form" "$(cat $sys/egm_size)" \
+		"$(printf '%#x' "$size")"
+	is "$dev: pxm" "$(cat $sys/pxm)" "$pxm"
+	is "$dev: base" "$(cat $sys/base)" "$base"
+	is "$dev: base is readable by root only" "$(stat -c %a $sys/base)" 400
+	node=$(cat $sys/numa_node)
+	check "$dev: numa_node $node is a node id" test "$node" -ge 0
+	is "$dev: the NUMA node is the one SRAT gives PXM $pxm" \
+		"$(dmesg | grep -c "SRAT: Node $node PXM $pxm ")" 1
+	links=
+	for gpu in $(region_var "$pxm" GPUS); do
+		target=$(readlink -f "$sys/$gpu")
+		is "$dev: link $gpu points at the PCI device" "$target" \
+			"/sys/devices/pci0000:00/$gpu"
+		links="$links $gpu"
+	done
+	is "$dev: no other links" \
+		"$(find $sys/ -maxdepth 1 -type l ! -name subsystem ! -name device | xargs -n1 basename 2>/dev/null | sort | tr '\n' ' ' | sed 's/ $//')" \
+		"$(sorted_words "$links")"
+	end=$(printf '%x' $((base + size - 1)))
+	check "$dev: /proc/iomem shows the claimed range named by PXM" \
+		grep -q "${base#0x}-$end : nvgrace-egm PXM $pxm\$" /proc/iomem
+	run_tap egm-test basics /dev/$dev "$size" "$base"
+done
+
+check "nvgrace-egm unloads" unload_egm
+is "no /dev/egm* after unload" "$(egm_devices)" ""
+check_fails "no claimed range after unload" grep -q nvgrace-egm /proc/iomem

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * In-guest tests of /dev/egmN: open, llseek, mmap and revocation.
+ *
+ *   egm-test basics DEV SIZE BASE
+ *   egm-test unbind-mapped DEV PLATFORM-DEVICE
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+#define PAGE 4096UL
+#define DRIVER_DIR "/sys/bus/platform/drivers/nvgrace-egm"
+
+static sigjmp_buf fault_jmp;
+static volatile sig_atomic_t fault_signal;
+
+static void on_fault(int sig)
+{
+	fault_signal = sig;
+	siglongjmp(fault_jmp, 1);
+}
+
+/* Reads one 64-bit word; returns the signal it raised, or 0. */
+static int probe_read(volatile uint64_t *addr, uint64_t *value)
+{
+	struct sigaction sa = { .sa_handler = on_fault };
+
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGSEGV, &sa, NULL);
+	fault_signal = 0;
+	if (!sigsetjmp(fault_jmp, 1))
+		*value = *addr;
+	signal(SIGBUS, SIG_DFL);
+	signal(SIGSEGV, SIG_DFL);
+	return fault_signal;
+}
+
+static uint64_t pattern_word(uint64_t offset)
+{
+	return (offset * 0x9e3779b97f4a7c15ULL) ^ 0x45474d2d54455354ULL;
+}
+
+static void fill_page(uint8_t *page, uint64_t offset)
+{
+	uint64_t *w = (uint64_t *)page;
+
+	for (unsigned int i = 0; i < PAGE / 8; i++)
+		w[i] = pattern_word(offset + i * 8);
+}
+
+static bool page_matches(const uint8_t *page, uint64_t offset)
+{
+	const uint64_t *w = (const uint64_t *)page;
+
+	for (unsigned int i = 0; i < PAGE / 8; i++)
+		if (w[i] != pattern_word(offset + i * 8))
+			return false;
+	return true;
+}
+
+static bool mmap_fails(int fd, size_t len, int flags, off_t off, int *err)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, off);
+
+	if (p != MAP_FAILED) {
+		munmap(p, len);
+		return false;
+	}
+	*err = errno;
+	return true;
+}
+
+/*
+ * An independent view of physical memory. x86 serves read() of /dev/mem only
+ * below the end of RAM, so map it (needs iomem=relaxed on the guest).
+ */
+static bool physical_page_matches(uint64_t phys, uint64_t offset)
+{
+	int fd = open("/dev/mem", O_RDONLY);
+	void *page;
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	page = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, phys);
+	close(fd);
+	if (page == MAP_FAILED) {
+		tap_note("mmap of /dev/mem at %#" PRIx64 ": %s", phys,
+			 strerror(errno));
+		return false;
+	}
+	ok = page_matches(page, offset);
+	munmap(page, PAGE);
+	return ok;
+}
+
+static int open_errno(const char *dev)
+{
+	int fd = open(dev, O_RDWR);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return errno;
+}
+
+static void test_llseek(int fd, uint64_t size)
+{
+	tap_ok((uint64_t)lseek(fd, 0, SEEK_END) == size,
+	       "SEEK_END reports the region size %" PRIu64, size);
+	tap_ok(lseek(fd, 8192, SEEK_SET) == 8192 &&
+	       lseek(fd, 16, SEEK_CUR) == 8208, "SEEK_SET and SEEK_CUR move");
+	errno = 0;
+	tap_ok(lseek(fd, 1, SEEK_END) < 0 && errno == EINVAL,
+	       "seeking past the end is EINVAL");
+	errno = 0;
+	tap_ok(lseek(fd, -1, SEEK_SET) < 0 && errno == EINVAL,
+	       "seeking before the start is EINVAL");
+}
+
+static void test_exclusive_open(const char *dev)
+{
+	pid_t child;
+	int status;
+
+	tap_ok(open_errno(dev) == EBUSY, "a second open gets EBUSY");
+	child = fork();
+	if (child == 0)
+		_exit(open_errno(dev) == EBUSY ? 0 : 1);
+	waitpid(child, &status, 0);
+	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "an open from another process gets EBUSY");
+}
+
+static void test_bad_mmaps(int fd, uint64_t size)
+{
+	int err = 0;
+
+	tap_ok(mmap_fails(fd, PAGE, MAP_PRIVATE, 0, &err) && err == EINVAL,
+	       "MAP_PRIVATE is refused with EINVAL");
+	tap_ok(mmap_fails(fd, size + PAGE, MAP_SHARED, 0, &err) && err == EINVAL,
+	       "a mapping longer than the region is EINVAL");
+	tap_ok(mmap_fails(fd, PAGE, MAP_SHARED, size, &err) && err == EINVAL,
+	       "a mapping at the end offset is EINVAL");
+	tap_ok(mmap_fails(fd, 2 * PAGE, MAP_SHARED, size - PAGE, &err) &&
+	       err == EINVAL, "a mapping straddling the end is EINVAL");
+	tap_ok(mmap_fails(fd, PAGE, MAP_SHARED, (off_t)1 << 62, &err),
+	       "a huge offset is refused (errno %d)", err);
+	tap_ok(mmap_fails(fd, PAGE, MAP_SHARED, INT64_MAX & ~(PAGE - 1), &err),
+	       "an offset that overflows with the length is refused (errno %d)",
+	       err);
+}
+
+static int test_basics(const char *dev, uint64_t size, uint64_t base)
+{
+	uint64_t last = size - PAGE;
+	uint8_t *whole, *tail, *head;
+	int fd, err;
+
+	fd = open(dev, O_RDWR);
+	if (!tap_ok(fd >= 0, "open %s", dev))
+		return 1;
+	test_llseek(fd, size);
+	test_exclusive_open(dev);
+	test_bad_mmaps(fd, size);
+
+	whole = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!tap_ok(whole != MAP_FAILED, "MAP_SHARED of the whole region"))
+		return 1;
+	fill_page(whole, 0);
+	fill_page(whole + last, last);
+
+	tail = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, size - 2 * PAGE);
+	head = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	tap_ok(tail != MAP_FAILED && head != MAP_FAILED,
+	       "partial mappings at both ends");
+	tap_ok(head != MAP_FAILED && page_matches(head, 0),
+	       "first page reads back through a second mapping");
+	tap_ok(tail != MAP_FAILED && page_matches(tail + PAGE, last),
+	       "last page reads back through a third mapping");
+	tap_ok(physical_page_matches(base, 0),
+	       "first page is at the region's physical base (/dev/mem)");
+	tap_ok(physical_page_matches(base + last, last),
+	       "last page is at base + size - 4K (/dev/mem)");
+
+	tap_ok(mremap(whole, size, size + PAGE, 0) == MAP_FAILED,
+	       "mremap cannot grow a mapping");
+	tap_ok(munmap(whole + PAGE, PAGE) == 0 && page_matches(whole, 0) &&
+	       page_matches(whole + last, last),
+	       "partial munmap leaves the rest mapped and correct");
+
+	close(fd);
+	tap_ok(open_errno(dev) == EBUSY,
+	       "the region stays busy while a mapping outlives its fd");
+	munmap(whole, PAGE);
+	munmap(whole + 2 * PAGE, size - 2 * PAGE);
+	munmap(tail, 2 * PAGE);
+	munmap(head, PAGE);
+	err = open_errno(dev);
+	tap_ok(err == 0, "open succeeds once the last mapping is gone (%s)",
+	       strerror(err));
+	return tap_exit_status();
+}
+
+static bool write_sysfs(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, value, strlen(value)) == (ssize_t)strlen(value);
+	close(fd);
+	return ok;
+}
+
+static int test_unbind_mapped(const char *dev, const char *pdev)
+{
+	uint64_t value = 0;
+	volatile uint64_t *map;
+	struct stat st;
+	int fd, err = 0;
+
+	fd = open(dev, O_RDWR);
+	if (!tap_ok(fd >= 0, "open %s", dev))
+		return 1;
+	map = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!tap_ok(map != MAP_FAILED, "map 16 pages"))
+		return 1;
+	map[0] = 0x1234;
+	tap_ok(probe_read(map, &value) == 0 && value == 0x1234,
+	       "the mapping works before unbind");
+
+	tap_ok(write_sysfs(DRIVER_DIR "/unbind", pdev),
+	       "unbind %s while it is mapped", pdev);
+	tap_ok(stat(dev, &st) < 0 && errno == ENOENT, "%s is gone", dev);
+	tap_ok(probe_read(map, &value) == SIGBUS,
+	       "touching a revoked page raises SIGBUS");
+	tap_ok(probe_read(map + 8 * PAGE / 8, &value) == SIGBUS,
+	       "touching a page never faulted in raises SIGBUS too");
+	tap_ok(mmap_fails(fd, PAGE, MAP_SHARED, 0, &err) && err == ENODEV,
+	       "a new mmap of the revoked file is ENODEV");
+
+	munmap((void *)map, 16 * PAGE);
+	close(fd);
+	tap_ok(write_sysfs(DRIVER_DIR "/bind", pdev), "bind %s again", pdev);
+	err = open_errno(dev);
+	tap_ok(err == 0, "%s opens after rebinding (%s)", dev, strerror(err));
+	return tap_exit_status();
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 5 && !strcmp(argv[1], "basics"))
+		return test_basics(argv[2], strtoull(argv[3], NULL, 0),
+				   strtoull(argv[4], NULL, 0));
+	if (argc == 4 && !strcmp(argv[1], "unbind-mapped"))
+		return test_unbind_mapped(argv[2], argv[3]);
+	fprintf(stderr, "usage: egm-test basics DEV SIZE BASE\n"
+			"       egm-test unbind-mapped DEV PLATFORM-DEVICE\n");
+	return 2;
+}

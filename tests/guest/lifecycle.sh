@@ -1,0 +1,56 @@
+# Lifecycle on a platform with at least one region: unload refused while
+# open, unbind while mapped, GPU hot-remove and rescan, and 100 load/unload
+# cycles without leaking.
+. ./lib.sh
+
+dev=$(echo $EXPECT_DEVICES | cut -d' ' -f1)
+pxm=${dev#egm}
+pdev=nvgrace-egm.$pxm
+gpu=$(region_var "$pxm" GPUS | cut -d' ' -f1)
+
+check "nvgrace-egm loads" load_egm
+
+exec 3<>/dev/$dev
+check_fails "a shell cannot open $dev while fd 3 holds it" cat /dev/$dev
+check_fails "rmmod is refused while $dev is open" unload_egm
+check "the module is still loaded" test -d /sys/module/nvgrace_egm
+exec 3>&-
+
+run_tap egm-test unbind-mapped /dev/$dev "$pdev"
+check "the region is claimed again after rebind" grep -q "nvgrace-egm PXM $pxm" /proc/iomem
+
+check "GPU $gpu has its link" test -L /sys/class/egm/$dev/$gpu
+echo 1 >/sys/bus/pci/devices/$gpu/remove
+check_fails "hot-removing $gpu removes its link" test -L /sys/class/egm/$dev/$gpu
+check "no dangling link is left in /sys/class/egm/$dev" \
+	sh -c "! find -L /sys/class/egm/$dev/ -maxdepth 1 -type l | grep -q ."
+echo 1 >/sys/bus/pci/rescan
+check "rescanning brings the link back" test -L /sys/class/egm/$dev/$gpu
+is "the link points at the new PCI device" \
+	"$(readlink -f /sys/class/egm/$dev/$gpu)" "/sys/devices/pci0000:00/$gpu"
+
+check "nvgrace-egm unloads" unload_egm
+
+slab_kb() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo
+}
+# One warm-up cycle so that first-use caches do not count as a leak.
+load_egm && unload_egm
+before=$(slab_kb)
+cycles=0
+while [ $cycles -lt 100 ]; do
+	load_egm || break
+	[ -c /dev/$dev ] || break
+	unload_egm || break
+	cycles=$((cycles + 1))
+done
+after=$(slab_kb)
+is "100 load/unload cycles complete" "$cycles" 100
+note "unreclaimable slab before ${before} kB, after ${after} kB"
+# A leak of even one region structure per cycle would be ~200 kB.
+check "unreclaimable slab grew by less than 128 kB" test $((after - before)) -lt 128
+check_fails "no claimed range is left" grep -q nvgrace-egm /proc/iomem
+check_fails "no egm major is left in /proc/devices" grep -q ' egm$' /proc/devices
+check_fails "no /sys/class/egm is left" test -e /sys/class/egm
