@@ -58,7 +58,7 @@ UNIT_TESTS := $(BUILD)/unit/test_regions $(BUILD)/unit/test_platform
 
 $(BUILD)/unit/test_regions: tests/unit/test_regions.c kernel/egm_regions.c kernel/egm_regions.h
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -Ikernel -o $@ tests/unit/test_regions.c kernel/egm_regions.c -lcmocka
+	$(CC) $(USER_CFLAGS) -Ikernel -Itests/include -o $@ tests/unit/test_regions.c kernel/egm_regions.c -lcmocka
 
 $(BUILD)/unit/test_platform: tests/unit/test_platform.c sim/builder/platform.c sim/builder/platform.h
 	@mkdir -p $(@D)

@@ -21,7 +21,7 @@
 
 struct egm_gpu_node {
 	acpi_handle handle;
-	char path[64];
+	char path[96];		/* ACPI path, then " (PCI address)" */
 };
 
 struct egm_discovery {
@@ -50,9 +50,11 @@ static acpi_status egm_collect_gpu(acpi_handle handle, u32 depth,
 				   void *context, void **ret)
 {
 	struct egm_discovery *disc = context;
-	struct acpi_buffer path = { .length = sizeof(disc->nodes[0].path) };
+	struct acpi_buffer path = { .length = 64 };
 	struct acpi_device *adev = acpi_fetch_acpi_dev(handle);
 	struct egm_fw_gpu gpu = {};
+	struct egm_gpu_node *node;
+	struct device *phys;
 
 	if (!adev)
 		return AE_OK;
@@ -64,10 +66,19 @@ static acpi_status egm_collect_gpu(acpi_handle handle, u32 depth,
 		return AE_OK;
 	}
 
-	path.pointer = disc->nodes[disc->nr_gpus].path;
+	node = &disc->nodes[disc->nr_gpus];
+	path.pointer = node->path;
 	if (ACPI_FAILURE(acpi_get_name(handle, ACPI_FULL_PATHNAME, &path)))
-		strscpy(path.pointer, "?", path.length);
-	disc->nodes[disc->nr_gpus].handle = handle;
+		strscpy(node->path, "?", sizeof(node->path));
+	/* Name the PCI function too, when it is present. */
+	phys = acpi_get_first_physical_node(adev);
+	if (phys) {
+		size_t len = strlen(node->path);
+
+		snprintf(node->path + len, sizeof(node->path) - len, " (%s)",
+			 dev_name(phys));
+	}
+	node->handle = handle;
 	disc->gpus[disc->nr_gpus++] = gpu;
 	return AE_OK;
 }
@@ -99,20 +110,20 @@ static void egm_report_refusal(const struct egm_discovery *disc,
 		       bad_path, bad->prop[region->bad_prop]);
 		break;
 	case EGM_REGION_BAD_PXM:
-		pr_err("PXM %llu: refused: proximity domain above %llu (%s)\n",
+		pr_err("PXM %llu: refused: proximity domain above %llu, from %s\n",
 		       region->pxm, EGM_MAX_PXM, first_path);
 		break;
 	case EGM_REGION_ZERO_SIZE:
-		pr_err("PXM %llu: refused: size is zero (%s)\n", region->pxm,
+		pr_err("PXM %llu: refused: size is zero, from %s\n", region->pxm,
 		       first_path);
 		break;
 	case EGM_REGION_UNALIGNED:
-		pr_err("PXM %llu: refused: base %#llx and size %#llx must be multiples of the page size %#lx (%s)\n",
+		pr_err("PXM %llu: refused: base %#llx and size %#llx must be multiples of the page size %#lx, from %s\n",
 		       region->pxm, region->base, region->size, PAGE_SIZE,
 		       first_path);
 		break;
 	case EGM_REGION_OVERFLOW:
-		pr_err("PXM %llu: refused: base %#llx + size %#llx overflows (%s)\n",
+		pr_err("PXM %llu: refused: base %#llx + size %#llx overflows, from %s\n",
 		       region->pxm, region->base, region->size, first_path);
 		break;
 	case EGM_REGION_OVERLAP:

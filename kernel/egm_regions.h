@@ -7,14 +7,8 @@
 #ifndef EGM_REGIONS_H
 #define EGM_REGIONS_H
 
-#ifdef __KERNEL__
+/* Host builds find a stand-in in tests/include/. */
 #include <linux/types.h>
-#else
-#include <stdbool.h>
-#include <stdint.h>
-typedef uint64_t u64;
-typedef uint32_t u32;
-#endif
 
 enum egm_prop {
 	EGM_PROP_PXM,

@@ -417,11 +417,13 @@ int plat_layout(struct platform *plat, char *err, size_t err_len)
 		s->base = cursor;
 		s->retired_table = plat->firmware_area + i * RETIRED_TABLE_STRIDE;
 		cursor += s->size;
-		for (unsigned int r = 0; r < s->nr_retired; r++)
-			if (s->retired[r] >= s->size)
-				return fail(err, err_len,
-					    "pxm %u: retired offset %#" PRIx64 " is beyond the region",
-					    s->pxm, s->retired[r]);
+		for (unsigned int r = 0; r < s->nr_retired; r++) {
+			if (s->retired[r] < s->size)
+				continue;
+			return fail(err, err_len,
+				    "pxm %u: retired offset %#" PRIx64 " is beyond the region",
+				    s->pxm, s->retired[r]);
+		}
 	}
 	if (plat->nr_sockets * RETIRED_TABLE_STRIDE > FIRMWARE_AREA_SIZE)
 		return fail(err, err_len, "too many sockets for the firmware area");

@@ -1,0 +1,62 @@
+#!/bin/bash
+# The project's test command (`make check`): installs what is missing, builds
+# everything, then runs lint, the host unit tests and the in-guest suite on
+# each kernel. Ends with one line "N passed, N failed".
+#
+#   KERNELS="6.12 6.1" (default) selects the guest kernels.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+kernels=${KERNELS:-6.12 6.1}
+passed=0
+failed=0
+failures=()
+
+count() { # count NAME PASSED FAILED
+	passed=$((passed + $2))
+	failed=$((failed + $3))
+	[ "$3" -eq 0 ] || failures+=("$1")
+}
+
+scripts/install-deps.sh || { echo "check: cannot install dependencies"; exit 1; }
+for k in $kernels; do
+	sim/fetch-kernel.sh "$k" >/dev/null || { echo "check: cannot fetch kernel $k"; exit 1; }
+	make -s module KVER="$k" 2>&1 | grep -v 'Skipping BTF generation' ||
+		true
+	[ -f "build/kernel/$k/nvgrace-egm.ko" ] || { echo "check: module build failed for $k"; exit 1; }
+done
+make -s user unit-build || { echo "check: build failed"; exit 1; }
+
+echo "== lint"
+if scripts/lint.sh; then count lint 1 0; else count lint 0 1; fi
+
+echo "== host unit tests"
+for t in build/unit/*; do
+	out=$("$t" 2>&1)
+	status=$?
+	echo "$out" | grep -E '^\[  (PASSED|FAILED)|^\[  FAILED' || true
+	ok=$(echo "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p')
+	bad=$(echo "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p')
+	[ "$status" -eq 0 ] || bad=${bad:-1}
+	count "$(basename "$t")" "${ok:-0}" "${bad:-0}"
+done
+
+for k in $kernels; do
+	echo "== in-guest suite on $k"
+	while read -r platform test; do
+		case $platform in '' | \#*) continue ;; esac
+		out=$(sim/run-guest.sh -q -k "$k" -p "$platform" -t "$test" 2>&1)
+		echo "$out"
+		line=$(echo "$out" | grep -E '^(PASS|FAIL) ' | tail -n1)
+		ok=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
+		bad=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+		case $line in PASS*) ;; *) bad=$(( ${bad:-0} > 0 ? ${bad:-0} : 1 )) ;; esac
+		count "$k/$platform/${test%.sh}" "${ok:-0}" "${bad:-0}"
+	done <tests/guest/suite.list
+done
+
+echo
+[ ${#failures[@]} -eq 0 ] || echo "failed: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
