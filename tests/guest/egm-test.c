@@ -4,6 +4,7 @@
  *
  *   egm-test basics DEV SIZE BASE
  *   egm-test unbind-mapped DEV PLATFORM-DEVICE
+ *   egm-test show-pattern DEV SIZE BASE   (for the demo: explains itself)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -262,6 +263,58 @@ static int test_unbind_mapped(const char *dev, const char *pdev)
 	return tap_exit_status();
 }
 
+/* Reads a message back through /dev/mem at a physical address. */
+static bool physical_text_matches(uint64_t phys, const char *text)
+{
+	int fd = open("/dev/mem", O_RDONLY);
+	char *page;
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	page = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, phys & ~(PAGE - 1));
+	close(fd);
+	if (page == MAP_FAILED)
+		return false;
+	ok = !strcmp(page + (phys & (PAGE - 1)), text);
+	tap_note("  /dev/mem at %#" PRIx64 " reads: \"%s\"", phys,
+		 page + (phys & (PAGE - 1)));
+	munmap(page, PAGE);
+	return ok;
+}
+
+static int show_pattern(const char *dev, uint64_t size, uint64_t base)
+{
+	static const char first[] = "hello from the first byte of EGM";
+	static const char last[] = "hello from the last page of EGM";
+	uint64_t last_off = size - PAGE;
+	char *map;
+	int fd;
+
+	fd = open(dev, O_RDWR);
+	if (!tap_ok(fd >= 0, "open %s", dev))
+		return 1;
+	tap_note("lseek(fd, 0, SEEK_END) = %lld bytes (how QEMU sizes it)",
+		 (long long)lseek(fd, 0, SEEK_END));
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!tap_ok(map != MAP_FAILED, "mmap(MAP_SHARED) of all %" PRIu64
+		    " MiB", size >> 20))
+		return 1;
+	tap_note("writing two messages through the mapping at offsets 0 and %#"
+		 PRIx64, last_off);
+	strcpy(map, first);
+	strcpy(map + last_off, last);
+	tap_note("reading them back through /dev/mem, at the physical addresses:");
+	tap_ok(physical_text_matches(base, first),
+	       "offset 0 is physical address %#" PRIx64, base);
+	tap_ok(physical_text_matches(base + last_off, last),
+	       "offset %#" PRIx64 " is physical address %#" PRIx64, last_off,
+	       base + last_off);
+	munmap(map, size);
+	close(fd);
+	return tap_exit_status();
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -270,7 +323,11 @@ int main(int argc, char **argv)
 				   strtoull(argv[4], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "unbind-mapped"))
 		return test_unbind_mapped(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "show-pattern"))
+		return show_pattern(argv[2], strtoull(argv[3], NULL, 0),
+				    strtoull(argv[4], NULL, 0));
 	fprintf(stderr, "usage: egm-test basics DEV SIZE BASE\n"
-			"       egm-test unbind-mapped DEV PLATFORM-DEVICE\n");
+			"       egm-test unbind-mapped DEV PLATFORM-DEVICE\n"
+			"       egm-test show-pattern DEV SIZE BASE\n");
 	return 2;
 }
