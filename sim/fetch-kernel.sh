@@ -26,8 +26,16 @@ case $series in
 *) die "unknown kernel series '$series' (known: 6.12, 6.1)" ;;
 esac
 
-image_pkg=$(apt-cache depends "$meta_image" 2>/dev/null |
-	sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1)
+resolve_image() {
+	apt-cache depends "$meta_image" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1
+}
+image_pkg=$(resolve_image)
+if [ -z "$image_pkg" ] && [ "$(id -u)" -eq 0 ]; then
+	# A fresh machine may have no package lists yet.
+	apt-get update -q >/dev/null 2>&1 || true
+	image_pkg=$(resolve_image)
+fi
 [ -n "$image_pkg" ] || die "cannot resolve $meta_image (run 'apt-get update'; is the archive reachable?)"
 kver=${image_pkg#linux-image-}
 case $kver in "$series".*) ;; *) die "$meta_image resolves to $kver, not a $series kernel" ;; esac

@@ -25,11 +25,11 @@ check() {
 check_fails() {
 	desc=$1
 	shift
-	if "$@" >/tmp/check.out 2>&1; then
-		fail "$desc (unexpectedly succeeded)"
-	else
-		pass "$desc"
-	fi
+	check "$desc" fails "$@"
+}
+
+fails() {
+	! "$@"
 }
 
 # is DESCRIPTION GOT EXPECTED
