@@ -31,26 +31,30 @@ is "the link points at the new PCI device" \
 
 check "nvgrace-egm unloads" unload_egm
 
+# Unreclaimable slab after freeing caches and letting RCU-deferred frees
+# (kernfs nodes, module data) finish.
 slab_kb() {
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
+	sleep 1
 	awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo
 }
-# One warm-up cycle so that first-use caches do not count as a leak.
-load_egm && unload_egm
+cycle() {
+	load_egm && [ -c /dev/$dev ] && unload_egm
+}
+# Warm-up cycles so that first-use caches do not count as a leak.
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do cycle; done
 before=$(slab_kb)
 cycles=0
-while [ $cycles -lt 100 ]; do
-	load_egm || break
-	[ -c /dev/$dev ] || break
-	unload_egm || break
+while [ $cycles -lt 100 ] && cycle; do
 	cycles=$((cycles + 1))
 done
 after=$(slab_kb)
 is "100 load/unload cycles complete" "$cycles" 100
 note "unreclaimable slab before ${before} kB, after ${after} kB"
-# A leak of even one region structure per cycle would be ~200 kB.
-check "unreclaimable slab grew by less than 128 kB" test $((after - before)) -lt 128
+# Leaking one region structure (over 1 kB) per cycle would add 100 kB;
+# without a leak the growth measured here is about 20 kB.
+check "unreclaimable slab grew by less than 64 kB" test $((after - before)) -lt 64
 check_fails "no claimed range is left" grep -q nvgrace-egm /proc/iomem
 check_fails "no egm major is left in /proc/devices" grep -q ' egm$' /proc/devices
 check_fails "no /sys/class/egm is left" test -e /sys/class/egm
