@@ -12,11 +12,34 @@
 #include "egm.h"
 #include "egm_compat.h"
 
+/*
+ * The claim nests inside whatever resources already cover the range. EGM is
+ * memory firmware reserved (or did not describe at all): anything else
+ * around it, a PCI window or BAR, ACPI tables, RAM, means firmware points
+ * at another device's memory.
+ */
+static bool egm_claim_is_in_reserved_memory(struct device *dev,
+					    const struct resource *claim)
+{
+	const struct resource *p;
+
+	for (p = claim->parent; p && p != &iomem_resource; p = p->parent) {
+		if (p->desc != IORES_DESC_RESERVED ||
+		    (p->flags & IORESOURCE_SYSRAM)) {
+			dev_err(dev, "%pR lies in '%s' %pR, not in reserved memory: refused\n",
+				claim, p->name, p);
+			return false;
+		}
+	}
+	return true;
+}
+
 static int egm_probe(struct platform_device *pdev)
 {
 	const struct egm_platform_data *pdata = dev_get_platdata(&pdev->dev);
 	struct device *dev = &pdev->dev;
 	struct egm_region *region;
+	struct resource *claim;
 	const char *name;
 	void *kaddr;
 	int ret;
@@ -33,11 +56,14 @@ static int egm_probe(struct platform_device *pdev)
 			      pdata->pxm);
 	if (!name)
 		return -ENOMEM;
-	if (!devm_request_mem_region(dev, pdata->base, pdata->size, name)) {
+	claim = devm_request_mem_region(dev, pdata->base, pdata->size, name);
+	if (!claim) {
 		dev_err(dev, "[%#llx-%#llx] is claimed by another driver\n",
 			pdata->base, pdata->base + pdata->size - 1);
 		return -EBUSY;
 	}
+	if (!egm_claim_is_in_reserved_memory(dev, claim))
+		return -EBUSY;
 	/*
 	 * A write-back kernel mapping. On x86 it also records the write-back
 	 * memory type for the range, which user mappings then inherit.
