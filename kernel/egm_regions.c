@@ -189,9 +189,9 @@ unsigned int egm_regions_build(struct egm_fw_gpu *gpus, unsigned int nr_gpus,
 }
 
 /* The largest power of two that divides both base and size. */
-u64 egm_region_alignment(const struct egm_fw_region *region)
+u64 egm_alignment(u64 base, u64 size)
 {
-	u64 bits = region->base | region->size;
+	u64 bits = base | size;
 
 	return bits & -bits;
 }

@@ -62,7 +62,7 @@ struct egm_fw_region {
 unsigned int egm_regions_build(struct egm_fw_gpu *gpus, unsigned int nr_gpus,
 			       struct egm_fw_region *regions,
 			       unsigned int max_regions, u64 page_size);
-u64 egm_region_alignment(const struct egm_fw_region *region);
+u64 egm_alignment(u64 base, u64 size);
 const char *egm_verdict_str(enum egm_verdict verdict);
 
 #endif /* EGM_REGIONS_H */

@@ -7,7 +7,7 @@
 #include <linux/sysfs.h>
 
 #include "egm.h"
-#include "egm_compat.h"
+#include "egm_regions.h"
 
 static const struct egm_platform_data *egm_pdata(struct device *dev)
 {
@@ -57,9 +57,8 @@ static ssize_t align_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
 	const struct egm_platform_data *pdata = egm_pdata(dev);
-	u64 bits = pdata->base | pdata->size;
 
-	return sysfs_emit(buf, "%llu\n", bits & -bits);
+	return sysfs_emit(buf, "%llu\n", egm_alignment(pdata->base, pdata->size));
 }
 static DEVICE_ATTR_RO(align);
 

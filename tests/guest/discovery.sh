@@ -25,6 +25,9 @@ for dev in $EXPECT_DEVICES; do
 	is "$dev: pxm" "$(cat $sys/pxm)" "$pxm"
 	is "$dev: base" "$(cat $sys/base)" "$base"
 	is "$dev: base is readable by root only" "$(stat -c %a $sys/base)" 400
+	bits=$((base | size))
+	is "$dev: align is the largest power of two dividing base and size" \
+		"$(cat $sys/align)" "$((bits & -bits))"
 	node=$(cat $sys/numa_node)
 	check "$dev: numa_node $node is a node id" test "$node" -ge 0
 	is "$dev: the NUMA node is the one SRAT gives PXM $pxm" \

@@ -174,14 +174,11 @@ static void test_more_pxms_than_regions(void **state)
 
 static void test_alignment(void **state)
 {
-	struct egm_fw_region r = { .base = 5 * GIB, .size = 2 * GIB };
-
 	(void)state;
-	assert_int_equal(egm_region_alignment(&r), GIB);
-	r.base = 5 * GIB + (2ULL << 20);
-	assert_int_equal(egm_region_alignment(&r), 2ULL << 20);
-	r.size = 3 * PAGE;
-	assert_int_equal(egm_region_alignment(&r), PAGE);
+	assert_int_equal(egm_alignment(5 * GIB, 2 * GIB), GIB);
+	assert_int_equal(egm_alignment(5 * GIB + (2ULL << 20), 2 * GIB),
+			 2ULL << 20);
+	assert_int_equal(egm_alignment(5 * GIB, 3 * PAGE), PAGE);
 }
 
 static void test_verdict_strings(void **state)
