@@ -12,6 +12,7 @@
 #include <linux/list.h>
 #include <linux/platform_device.h>
 #include <linux/rwsem.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 #define EGM_DRIVER_NAME "nvgrace-egm"
@@ -28,6 +29,12 @@ struct egm_platform_data {
 	acpi_handle gpus[];
 };
 
+/* An mm that made a remap-mode mapping; see egm_mmap.c. */
+struct egm_remap_mm {
+	struct list_head node;
+	struct mm_struct *mm;
+};
+
 struct egm_region {
 	struct device dev;		/* /sys/class/egm/egmN and /dev/egmN */
 	struct cdev cdev;
@@ -36,11 +43,15 @@ struct egm_region {
 	int numa_node;
 	int minor;
 	void *kaddr;			/* write-back kernel mapping */
+	struct inode *inode;		/* its i_mapping is every open file's */
 
 	/* Faults read it; open, release and revocation write it. */
 	struct rw_semaphore lock;
 	bool revoked;
 	struct file *file;		/* the one open file, or NULL */
+
+	spinlock_t remap_lock;		/* protects remap_mms */
+	struct list_head remap_mms;	/* struct egm_remap_mm */
 
 	/* Under egm_regions_lock: which GPUs have a link right now. */
 	struct pci_dev **linked_gpus;
@@ -60,6 +71,13 @@ void egm_cdev_exit(void);
 int egm_region_add_cdev(struct egm_region *region, struct device *parent);
 void egm_region_revoke(struct egm_region *region);
 void egm_region_del_cdev(struct egm_region *region);
+
+/* egm_mmap.c */
+int egm_mmap(struct file *file, struct vm_area_struct *vma);
+unsigned long egm_get_unmapped_area(struct file *file, unsigned long addr,
+				    unsigned long len, unsigned long pgoff,
+				    unsigned long flags);
+void egm_forget_remap_mms(struct egm_region *region, bool wait);
 
 /* egm_sysfs.c */
 extern const struct attribute_group *egm_region_groups[];

@@ -1,64 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * /dev/egmN: exclusive open, size through llseek, shared mappings of the
- * region's memory. Pages are inserted on fault, under the region lock, so
- * revocation cannot race with a mapping being set up.
+ * /dev/egmN: exclusive open, size through llseek, mappings (egm_mmap.c),
+ * and revocation. Every open file uses the region's own inode's mapping,
+ * whatever device node it was opened through, so one unmap_mapping_range()
+ * reaches every user mapping.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
+#include <linux/mount.h>
+#include <linux/pseudo_fs.h>
 #include <linux/slab.h>
 
 #include "egm.h"
 #include "egm_compat.h"
 
+#define EGM_FS_MAGIC 0x45474d46	/* "EGMF" */
+
 static dev_t egm_devt;
+static struct vfsmount *egm_mnt;
 static DEFINE_IDA(egm_minor_ida);
 
 static struct class egm_class = {
 	.name = "egm",
 };
-
-static vm_fault_t egm_fault(struct vm_fault *vmf)
-{
-	struct vm_area_struct *vma = vmf->vma;
-	struct egm_region *region = vma->vm_private_data;
-	u64 nr_pages = region->pdata->size >> PAGE_SHIFT;
-	vm_fault_t ret = VM_FAULT_SIGBUS;
-
-	down_read(&region->lock);
-	if (!region->revoked && vmf->pgoff < nr_pages)
-		ret = vmf_insert_pfn(vma, vmf->address & PAGE_MASK,
-				     PHYS_PFN(region->pdata->base) + vmf->pgoff);
-	up_read(&region->lock);
-	return ret;
-}
-
-static const struct vm_operations_struct egm_vm_ops = {
-	.fault = egm_fault,
-};
-
-static int egm_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	struct egm_region *region = file->private_data;
-	u64 nr_pages = region->pdata->size >> PAGE_SHIFT;
-
-	/* A private (copy-on-write) map of memory without struct pages. */
-	if (!(vma->vm_flags & VM_SHARED))
-		return -EINVAL;
-	if (vma->vm_pgoff >= nr_pages ||
-	    vma_pages(vma) > nr_pages - vma->vm_pgoff)
-		return -EINVAL;
-	if (READ_ONCE(region->revoked))
-		return -ENODEV;
-
-	vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
-	vma->vm_ops = &egm_vm_ops;
-	vma->vm_private_data = region;
-	return 0;
-}
 
 static int egm_open(struct inode *inode, struct file *file)
 {
@@ -79,6 +46,7 @@ static int egm_open(struct inode *inode, struct file *file)
 
 	get_device(&region->dev);
 	file->private_data = region;
+	file->f_mapping = region->inode->i_mapping;
 	return 0;
 }
 
@@ -107,12 +75,16 @@ static const struct file_operations egm_fops = {
 	.release = egm_release,
 	.llseek = egm_llseek,
 	.mmap = egm_mmap,
+	.get_unmapped_area = egm_get_unmapped_area,
 };
 
 static void egm_region_release(struct device *dev)
 {
 	struct egm_region *region = container_of(dev, struct egm_region, dev);
 
+	egm_forget_remap_mms(region, false);
+	if (region->inode)
+		iput(region->inode);
 	kfree(region);
 }
 
@@ -124,6 +96,9 @@ int egm_region_add_cdev(struct egm_region *region, struct device *parent)
 {
 	int ret;
 
+	init_rwsem(&region->lock);
+	spin_lock_init(&region->remap_lock);
+	INIT_LIST_HEAD(&region->remap_mms);
 	device_initialize(&region->dev);
 	region->dev.class = &egm_class;
 	region->dev.parent = parent;
@@ -132,6 +107,12 @@ int egm_region_add_cdev(struct egm_region *region, struct device *parent)
 	ret = dev_set_name(&region->dev, "egm%u", region->pdata->pxm);
 	if (ret)
 		goto err_put;
+	region->inode = alloc_anon_inode(egm_mnt->mnt_sb);
+	if (IS_ERR(region->inode)) {
+		ret = PTR_ERR(region->inode);
+		region->inode = NULL;
+		goto err_put;
+	}
 
 	ret = ida_alloc_max(&egm_minor_ida, EGM_MAX_REGIONS - 1, GFP_KERNEL);
 	if (ret < 0) {
@@ -161,11 +142,15 @@ err_put:
 /* Zaps every user mapping; later faults get SIGBUS, new opens -ENODEV. */
 void egm_region_revoke(struct egm_region *region)
 {
+	struct address_space *mapping = region->inode->i_mapping;
+
 	down_write(&region->lock);
 	region->revoked = true;
-	if (region->file)
-		unmap_mapping_range(region->file->f_mapping, 0, 0, 1);
+	unmap_mapping_range(mapping, 0, 0, 1);
 	up_write(&region->lock);
+	/* A remap-mode mmap() may have linked its VMA only after that zap. */
+	egm_forget_remap_mms(region, true);
+	unmap_mapping_range(mapping, 0, 0, 1);
 }
 
 void egm_region_del_cdev(struct egm_region *region)
@@ -175,16 +160,37 @@ void egm_region_del_cdev(struct egm_region *region)
 	put_device(&region->dev);
 }
 
+static int egm_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, EGM_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+/* Holds the regions' inodes; never mounted in user space. */
+static struct file_system_type egm_fs_type = {
+	.name = "nvgrace-egm",
+	.init_fs_context = egm_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
 int egm_cdev_init(void)
 {
 	int ret;
 
+	egm_mnt = kern_mount(&egm_fs_type);
+	if (IS_ERR(egm_mnt))
+		return PTR_ERR(egm_mnt);
 	ret = alloc_chrdev_region(&egm_devt, 0, EGM_MAX_REGIONS, "egm");
 	if (ret)
-		return ret;
+		goto err_mount;
 	ret = class_register(&egm_class);
 	if (ret)
-		unregister_chrdev_region(egm_devt, EGM_MAX_REGIONS);
+		goto err_chrdev;
+	return 0;
+
+err_chrdev:
+	unregister_chrdev_region(egm_devt, EGM_MAX_REGIONS);
+err_mount:
+	kern_unmount(egm_mnt);
 	return ret;
 }
 
@@ -193,4 +199,5 @@ void egm_cdev_exit(void)
 	class_unregister(&egm_class);
 	unregister_chrdev_region(egm_devt, EGM_MAX_REGIONS);
 	ida_destroy(&egm_minor_ida);
+	kern_unmount(egm_mnt);
 }

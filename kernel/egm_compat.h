@@ -8,6 +8,7 @@
 
 #include <linux/mm.h>
 #include <linux/platform_device.h>
+#include <linux/sched/mm.h>
 #include <linux/version.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
@@ -30,5 +31,52 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 #else
 #define egm_class_dev_t const struct device
 #endif
+
+/*
+ * Huge PFN maps (PMD, and PUD where the architecture has them) arrived in
+ * 6.12 together with huge_fault(vmf, order); earlier kernels map 4 KiB
+ * entries only, so the driver registers no huge_fault there and the older
+ * huge_fault(vmf, enum page_entry_size) signature never matters.
+ */
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+#define EGM_HAVE_HUGE_PFNMAP
+#endif
+
+/* pfn_t was removed in 6.17: the insert helpers take plain pfns since. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 17, 0)
+#include <linux/pfn_t.h>
+#define egm_pfn_arg(pfn) __pfn_to_pfn_t(pfn, PFN_DEV)
+#else
+#define egm_pfn_arg(pfn) (pfn)
+#endif
+
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+static inline vm_fault_t egm_vmf_insert_pfn_pmd(struct vm_fault *vmf,
+						unsigned long pfn, bool write)
+{
+	return vmf_insert_pfn_pmd(vmf, egm_pfn_arg(pfn), write);
+}
+#endif
+
+#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
+static inline vm_fault_t egm_vmf_insert_pfn_pud(struct vm_fault *vmf,
+						unsigned long pfn, bool write)
+{
+	return vmf_insert_pfn_pud(vmf, egm_pfn_arg(pfn), write);
+}
+#endif
+
+/* The mm's own placement of a mapping, which egm_get_unmapped_area aligns. */
+static inline unsigned long
+egm_default_get_unmapped_area(struct file *file, unsigned long addr,
+			      unsigned long len, unsigned long pgoff,
+			      unsigned long flags)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
+	return current->mm->get_unmapped_area(file, addr, len, pgoff, flags);
+#else
+	return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
+#endif
+}
 
 #endif /* EGM_COMPAT_H */

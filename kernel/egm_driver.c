@@ -82,7 +82,6 @@ static int egm_probe(struct platform_device *pdev)
 	region->pdata = pdata;
 	region->kaddr = kaddr;
 	region->numa_node = pxm_to_node(pdata->pxm);
-	init_rwsem(&region->lock);
 	INIT_LIST_HEAD(&region->node);
 
 	/* From here on the region is freed by put_device(). */

@@ -5,6 +5,9 @@
  *   egm-test basics DEV SIZE BASE
  *   egm-test unbind-mapped DEV PLATFORM-DEVICE
  *   egm-test show-pattern DEV SIZE BASE   (for the demo: explains itself)
+ *   egm-test mapping DEV SIZE BASE huge|4k|remap
+ *                       entry sizes, fault and page-table costs, boundaries,
+ *                       mprotect, fork, mremap, madvise
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -315,6 +319,239 @@ static int show_pattern(const char *dev, uint64_t size, uint64_t base)
 	return tap_exit_status();
 }
 
+#define MIB (1UL << 20)
+#define GIB (1UL << 30)
+
+static long minor_faults(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+/* Page-table memory of this process, from /proc/self/status. */
+static long page_table_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPTE: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+static uint8_t boundary_byte(uint64_t offset)
+{
+	return (uint8_t)(pattern_word(offset) | 1);
+}
+
+/* First and last byte of every 1 GiB and 2 MiB block, and of 4 KiB pages
+ * around them: where entry sizes change, data must not shift.
+ */
+static unsigned int boundary_offsets(uint64_t size, uint64_t *out,
+				     unsigned int max)
+{
+	static const uint64_t steps[] = { GIB, 2 * MIB };
+	unsigned int n = 0;
+
+	for (unsigned int s = 0; s < 2; s++) {
+		for (uint64_t block = 0; block < size && n + 6 <= max;
+		     block += steps[s]) {
+			uint64_t end = block + steps[s] < size ? block + steps[s] : size;
+
+			out[n++] = block;
+			out[n++] = block + PAGE - 1;
+			out[n++] = block + PAGE;
+			out[n++] = end - PAGE - 1;
+			out[n++] = end - PAGE;
+			out[n++] = end - 1;
+			if (steps[s] == 2 * MIB && block >= 8 * MIB)
+				break;	/* the first few 2 MiB blocks suffice */
+		}
+	}
+	return n;
+}
+
+static void test_entry_costs(int fd, uint64_t size, uint64_t base,
+			     const char *expect)
+{
+	uint64_t gib = size / GIB, pages = size / PAGE;
+	long faults, pte_kb, pte_before = page_table_kb();
+	volatile uint8_t *map;
+
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!tap_ok(map != MAP_FAILED, "map the whole region with mmap(NULL)"))
+		return;
+	if (!strcmp(expect, "huge"))
+		tap_ok(((uintptr_t)map - base) % GIB == 0,
+		       "get_unmapped_area placed it congruent to 1 GiB (%p)",
+		       (void *)map);
+	faults = minor_faults();
+	for (uint64_t off = 0; off < size; off += PAGE)
+		map[off] = 1;
+	faults = minor_faults() - faults;
+	pte_kb = page_table_kb() - pte_before;
+	tap_note("%s: touching %" PRIu64 " MiB took %ld faults and added %ld kB of page tables",
+		 expect, size / MIB, faults, pte_kb);
+	if (!strcmp(expect, "huge")) {
+		tap_ok(faults <= (long)gib + 2, "huge: at most N+2 faults for N GiB (%ld)",
+		       faults);
+		tap_ok(pte_kb <= 16 * (long)(gib ? gib : 1),
+		       "huge: at most 16 kB of page tables per GiB (%ld kB)", pte_kb);
+	} else if (!strcmp(expect, "4k")) {
+		tap_ok(faults >= (long)pages, "4k: a fault per page (%ld)", faults);
+		tap_ok(pte_kb >= (long)(size / MIB * 2 * 9 / 10),
+		       "4k: about 2 kB of page tables per MiB (%ld kB)", pte_kb);
+	} else {
+		tap_ok(faults <= 2, "remap: no faults, mmap() filled it (%ld)",
+		       faults);
+		tap_ok(pte_kb >= (long)(size / MIB * 2 * 9 / 10),
+		       "remap: about 2 kB of page tables per MiB (%ld kB)", pte_kb);
+	}
+	munmap((void *)map, size);
+}
+
+static void test_boundaries(int fd, uint64_t size, uint64_t base)
+{
+	static uint64_t offs[512];
+	unsigned int n = boundary_offsets(size, offs, 512), bad = 0, phys_bad = 0;
+	uint64_t skew = 2 * MIB + PAGE, skew_len = size - 2 * skew;
+	uint8_t *whole, *skewed;
+	int mem = open("/dev/mem", O_RDONLY);
+
+	whole = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	skewed = mmap(NULL, skew_len, PROT_READ, MAP_SHARED, fd, skew);
+	if (!tap_ok(whole != MAP_FAILED && skewed != MAP_FAILED,
+		    "an aligned and a skewed (offset 2M+4K) mapping"))
+		return;
+	for (unsigned int i = 0; i < n; i++)
+		whole[offs[i]] = boundary_byte(offs[i]);
+	for (unsigned int i = 0; i < n; i++) {
+		if (whole[offs[i]] != boundary_byte(offs[i]))
+			bad++;
+		if (offs[i] >= skew && offs[i] < skew + skew_len &&
+		    skewed[offs[i] - skew] != boundary_byte(offs[i]))
+			bad++;
+	}
+	/* /dev/mem read() stops at the end of RAM on x86: map each page. */
+	for (unsigned int i = 0; i < n; i += 7) {
+		uint64_t page = (base + offs[i]) & ~(PAGE - 1);
+		uint8_t *p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, mem, page);
+
+		if (p == MAP_FAILED || p[(base + offs[i]) - page] !=
+		    boundary_byte(offs[i]))
+			phys_bad++;
+		if (p != MAP_FAILED)
+			munmap(p, PAGE);
+	}
+	tap_ok(!bad, "%u boundary bytes (4K, 2M, 1G blocks) agree in both mappings (%u bad)",
+	       n, bad);
+	tap_ok(!phys_bad, "boundary bytes sit at base + offset (/dev/mem, %u bad)",
+	       phys_bad);
+	if (mem >= 0)
+		close(mem);
+	munmap(skewed, skew_len);
+	munmap(whole, size);
+}
+
+static void test_vma_operations(int fd, uint64_t size)
+{
+	uint64_t value = 0, len = size < 2 * GIB ? size : 2 * GIB;
+	uint8_t *map, *moved, *hole;
+	pid_t child;
+	int status;
+
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!tap_ok(map != MAP_FAILED, "map %" PRIu64 " MiB for VMA operations",
+		    len / MIB))
+		return;
+	for (uint64_t off = 0; off < len; off += 2 * MIB)
+		*(uint64_t *)(map + off) = pattern_word(off);
+
+	/* Split a huge block at an address that is not even 2 MiB aligned. */
+	tap_ok(mprotect(map + GIB / 2 + PAGE, PAGE, PROT_READ) == 0,
+	       "mprotect one page inside a 1 GiB block read-only");
+	tap_ok(probe_read((uint64_t *)(map + GIB / 2), &value) == 0 &&
+	       value == pattern_word(GIB / 2), "data around it is intact");
+	{
+		struct sigaction sa = { .sa_handler = on_fault };
+
+		sigaction(SIGSEGV, &sa, NULL);
+		fault_signal = 0;
+		if (!sigsetjmp(fault_jmp, 1))
+			map[GIB / 2 + PAGE] = 1;
+		signal(SIGSEGV, SIG_DFL);
+		tap_ok(fault_signal == SIGSEGV,
+		       "writing the read-only page raises SIGSEGV");
+	}
+	tap_ok(mprotect(map + GIB / 2 + PAGE, PAGE, PROT_READ | PROT_WRITE) == 0,
+	       "mprotect it writable again");
+
+	child = fork();
+	if (child == 0) {
+		bool ok = *(uint64_t *)(map + 6 * MIB) == pattern_word(6 * MIB);
+
+		*(uint64_t *)(map + 8) = 0xc41d;
+		_exit(ok ? 0 : 1);
+	}
+	waitpid(child, &status, 0);
+	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "a forked child reads the parent's data");
+	tap_ok(*(uint64_t *)(map + 8) == 0xc41d,
+	       "the parent sees what the child wrote (shared)");
+
+	errno = 0;
+	status = madvise(map, 4 * MIB, MADV_DONTNEED);
+	tap_ok((status == 0 || errno == EINVAL) &&
+	       *(uint64_t *)(map + 2 * MIB) == pattern_word(2 * MIB),
+	       "MADV_DONTNEED %s and the data is still there",
+	       status ? "is refused (EINVAL)" : "drops entries");
+
+	/*
+	 * Move a fresh, huge-mapped 1 GiB to an address that is not 2 MiB
+	 * aligned (the mapping above was split by mprotect: VM_PFNMAP areas
+	 * never merge again).
+	 */
+	moved = mmap(NULL, GIB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	tap_ok(moved != MAP_FAILED &&
+	       *(uint64_t *)(moved + 10 * MIB) == pattern_word(10 * MIB),
+	       "a fresh 1 GiB mapping faults in");
+	hole = mmap(NULL, GIB + 4 * MIB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	moved = mremap(moved, GIB, GIB, MREMAP_MAYMOVE | MREMAP_FIXED,
+		       hole + PAGE);
+	tap_ok(moved != MAP_FAILED, "mremap moves it to an unaligned address (%s)",
+	       moved == MAP_FAILED ? strerror(errno) : "moved");
+	if (moved != MAP_FAILED) {
+		tap_ok(*(uint64_t *)(moved + 10 * MIB) == pattern_word(10 * MIB) &&
+		       *(uint64_t *)(moved + GIB - 2 * MIB) ==
+		       pattern_word(GIB - 2 * MIB),
+		       "the moved mapping shows the same data");
+		munmap(moved, GIB);
+	}
+	munmap(hole, GIB + 4 * MIB);
+	munmap(map, len);
+}
+
+static int test_mapping(const char *dev, uint64_t size, uint64_t base,
+			const char *expect)
+{
+	int fd = open(dev, O_RDWR);
+
+	if (!tap_ok(fd >= 0, "open %s", dev))
+		return 1;
+	test_entry_costs(fd, size, base, expect);
+	test_boundaries(fd, size, base);
+	test_vma_operations(fd, size);
+	close(fd);
+	return tap_exit_status();
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -323,11 +560,15 @@ int main(int argc, char **argv)
 				   strtoull(argv[4], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "unbind-mapped"))
 		return test_unbind_mapped(argv[2], argv[3]);
+	if (argc == 6 && !strcmp(argv[1], "mapping"))
+		return test_mapping(argv[2], strtoull(argv[3], NULL, 0),
+				    strtoull(argv[4], NULL, 0), argv[5]);
 	if (argc == 5 && !strcmp(argv[1], "show-pattern"))
 		return show_pattern(argv[2], strtoull(argv[3], NULL, 0),
 				    strtoull(argv[4], NULL, 0));
 	fprintf(stderr, "usage: egm-test basics DEV SIZE BASE\n"
 			"       egm-test unbind-mapped DEV PLATFORM-DEVICE\n"
-			"       egm-test show-pattern DEV SIZE BASE\n");
+			"       egm-test show-pattern DEV SIZE BASE\n"
+			"       egm-test mapping DEV SIZE BASE huge|4k|remap\n");
 	return 2;
 }

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Mapping a region into user space.
+ *
+ * map_mode=fault (and auto, its default) inserts pages on demand, in the
+ * largest entries the kernel and the alignment allow: 1 GiB (PUD) where the
+ * virtual address, the file offset and the physical address are all 1 GiB
+ * aligned and the block lies inside the VMA, 2 MiB (PMD) likewise, else
+ * 4 KiB. Kernels without huge PFN maps (before 6.12) use 4 KiB entries.
+ *
+ * map_mode=remap fills the whole VMA with 4 KiB entries in mmap(), the way
+ * NVIDIA's RFC did; it stays for side-by-side measurement.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "egm.h"
+#include "egm_compat.h"
+
+enum egm_map_mode {
+	EGM_MAP_AUTO,
+	EGM_MAP_REMAP,
+	EGM_MAP_FAULT,
+};
+
+static const char * const egm_map_mode_names[] = {
+	[EGM_MAP_AUTO] = "auto",
+	[EGM_MAP_REMAP] = "remap",
+	[EGM_MAP_FAULT] = "fault",
+};
+
+/* Read at each mmap(); existing mappings keep the mode they were made in. */
+static int egm_map_mode = EGM_MAP_AUTO;
+
+static int egm_map_mode_set(const char *val, const struct kernel_param *kp)
+{
+	int mode = sysfs_match_string(egm_map_mode_names, val);
+
+	if (mode < 0) {
+		pr_err("map_mode must be auto, remap or fault\n");
+		return -EINVAL;
+	}
+	WRITE_ONCE(egm_map_mode, mode);
+	return 0;
+}
+
+static int egm_map_mode_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", egm_map_mode_names[READ_ONCE(egm_map_mode)]);
+}
+
+static const struct kernel_param_ops egm_map_mode_ops = {
+	.set = egm_map_mode_set,
+	.get = egm_map_mode_get,
+};
+module_param_cb(map_mode, &egm_map_mode_ops, NULL, 0644);
+MODULE_PARM_DESC(map_mode,
+		 "auto (default): fault, with huge entries where supported; remap: populate 4 KiB entries in mmap(); fault: on-demand faults");
+
+static unsigned long egm_region_pfn(const struct egm_region *region)
+{
+	return PHYS_PFN(region->pdata->base);
+}
+
+static u64 egm_region_pages(const struct egm_region *region)
+{
+	return region->pdata->size >> PAGE_SHIFT;
+}
+
+static vm_fault_t egm_insert(struct vm_fault *vmf, unsigned long addr,
+			     unsigned long pfn, unsigned int order)
+{
+	switch (order) {
+	case 0:
+		return vmf_insert_pfn(vmf->vma, addr, pfn);
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+	case PMD_ORDER:
+		return egm_vmf_insert_pfn_pmd(vmf, pfn,
+					      vmf->flags & FAULT_FLAG_WRITE);
+#endif
+#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
+	case PUD_ORDER:
+		return egm_vmf_insert_pfn_pud(vmf, pfn,
+					      vmf->flags & FAULT_FLAG_WRITE);
+#endif
+	default:
+		return VM_FAULT_FALLBACK;
+	}
+}
+
+/*
+ * The core tries PUD, then PMD, then 4 KiB: answering VM_FAULT_FALLBACK
+ * sends it one step down. The block's address, offset and pfn are derived
+ * from the block's own start, so every fault in one block maps it alike.
+ */
+static vm_fault_t egm_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct egm_region *region = vma->vm_private_data;
+	unsigned long block = PAGE_SIZE << order;
+	unsigned long addr = vmf->address & ~(block - 1);
+	u64 pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	unsigned long pfn = egm_region_pfn(region) + pgoff;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+
+	if (order && (addr < vma->vm_start || addr + block > vma->vm_end ||
+		      pfn & ((1UL << order) - 1)))
+		return VM_FAULT_FALLBACK;
+
+	down_read(&region->lock);
+	if (!region->revoked && pgoff + (1UL << order) <= egm_region_pages(region))
+		ret = egm_insert(vmf, addr, pfn, order);
+	up_read(&region->lock);
+	return ret;
+}
+
+static vm_fault_t egm_fault(struct vm_fault *vmf)
+{
+	return egm_huge_fault(vmf, 0);
+}
+
+#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
+/*
+ * Called for the new VMA when one is split (munmap, mprotect or madvise of a
+ * part), moved by mremap, or copied by fork, before the core adjusts page
+ * tables. The core handles huge PMD PFN entries there, but through 6.12 it
+ * walks into a huge PUD entry as if it were a PMD table (vma_adjust_trans_huge,
+ * move_page_tables). Zap the new VMA's file range first: every huge entry
+ * that overlaps it goes, in every VMA of the region, and is faulted back in
+ * at a size that fits the new layout.
+ */
+static void egm_vma_open(struct vm_area_struct *vma)
+{
+	unmap_mapping_range(vma->vm_file->f_mapping,
+			    (loff_t)vma->vm_pgoff << PAGE_SHIFT,
+			    vma->vm_end - vma->vm_start, 1);
+}
+#endif
+
+static const struct vm_operations_struct egm_fault_vm_ops = {
+	.fault = egm_fault,
+#ifdef EGM_HAVE_HUGE_PFNMAP
+	.huge_fault = egm_huge_fault,
+#endif
+#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
+	.open = egm_vma_open,
+#endif
+};
+
+/* Populated in mmap(): once revoked, a fault has nothing to insert. */
+static const struct vm_operations_struct egm_remap_vm_ops = {
+};
+
+/*
+ * A remap-mode mmap() fills the page table before the core links the VMA
+ * into the file's mapping, where revocation finds it. Remember the mm, so
+ * that revocation can wait for that mmap() to finish (it holds the mm's
+ * mmap_lock) and zap again.
+ */
+static int egm_remember_remap_mm(struct egm_region *region,
+				 struct mm_struct *mm)
+{
+	struct egm_remap_mm *entry, *new;
+
+	new = kmalloc(sizeof(*new), GFP_KERNEL);
+	if (!new)
+		return -ENOMEM;
+	spin_lock(&region->remap_lock);
+	list_for_each_entry(entry, &region->remap_mms, node) {
+		if (entry->mm == mm) {
+			spin_unlock(&region->remap_lock);
+			kfree(new);
+			return 0;
+		}
+	}
+	mmgrab(mm);
+	new->mm = mm;
+	list_add(&new->node, &region->remap_mms);
+	spin_unlock(&region->remap_lock);
+	return 0;
+}
+
+void egm_forget_remap_mms(struct egm_region *region, bool wait)
+{
+	struct egm_remap_mm *entry, *next;
+	LIST_HEAD(mms);
+
+	spin_lock(&region->remap_lock);
+	list_splice_init(&region->remap_mms, &mms);
+	spin_unlock(&region->remap_lock);
+	list_for_each_entry_safe(entry, next, &mms, node) {
+		if (wait) {
+			mmap_read_lock(entry->mm);
+			mmap_read_unlock(entry->mm);
+		}
+		mmdrop(entry->mm);
+		kfree(entry);
+	}
+}
+
+static int egm_remap(struct egm_region *region, struct vm_area_struct *vma)
+{
+	int ret;
+
+	ret = egm_remember_remap_mm(region, vma->vm_mm);
+	if (ret)
+		return ret;
+	vma->vm_ops = &egm_remap_vm_ops;
+	return remap_pfn_range(vma, vma->vm_start,
+			       egm_region_pfn(region) + vma->vm_pgoff,
+			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
+}
+
+int egm_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct egm_region *region = file->private_data;
+	u64 nr_pages = egm_region_pages(region);
+	int ret = 0;
+
+	/* A private (copy-on-write) map of memory without struct pages. */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_pgoff >= nr_pages ||
+	    vma_pages(vma) > nr_pages - vma->vm_pgoff)
+		return -EINVAL;
+
+	vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_private_data = region;
+
+	down_read(&region->lock);
+	if (region->revoked) {
+		ret = -ENODEV;
+	} else if (READ_ONCE(egm_map_mode) == EGM_MAP_REMAP) {
+		ret = egm_remap(region, vma);
+	} else {
+#ifdef EGM_HAVE_HUGE_PFNMAP
+		/* Huge faults also when THP is in madvise mode. */
+		vm_flags_set(vma, VM_HUGEPAGE);
+#endif
+		vma->vm_ops = &egm_fault_vm_ops;
+	}
+	up_read(&region->lock);
+	return ret;
+}
+
+/* The entry sizes the current map mode can use, largest first. */
+static unsigned int egm_entry_sizes(unsigned long *sizes)
+{
+	unsigned int n = 0;
+
+	if (READ_ONCE(egm_map_mode) == EGM_MAP_REMAP)
+		return 0;
+#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
+	sizes[n++] = PUD_SIZE;
+#endif
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+	sizes[n++] = PMD_SIZE;
+#endif
+	return n;
+}
+
+/*
+ * Place a mapping so that its virtual address is congruent to its physical
+ * address modulo the largest entry size that has at least one whole,
+ * aligned block inside the requested range (device-dax does the same).
+ */
+unsigned long egm_get_unmapped_area(struct file *file, unsigned long addr,
+				    unsigned long len, unsigned long pgoff,
+				    unsigned long flags)
+{
+	struct egm_region *region = file->private_data;
+	unsigned long sizes[2], align = 0, phys, area;
+	unsigned int i, n = egm_entry_sizes(sizes);
+
+	if (flags & MAP_FIXED || pgoff >= egm_region_pages(region))
+		goto plain;
+	phys = region->pdata->base + ((u64)pgoff << PAGE_SHIFT);
+	for (i = 0; i < n && !align; i++) {
+		unsigned long first_block = round_up(phys, sizes[i]);
+
+		if (len + sizes[i] > len && first_block < phys + len &&
+		    phys + len - first_block >= sizes[i])
+			align = sizes[i];
+	}
+	if (!align)
+		goto plain;
+
+	area = egm_default_get_unmapped_area(file, addr, len + align, pgoff,
+					     flags);
+	if (IS_ERR_VALUE(area))
+		goto plain;
+	return area + ((phys - area) & (align - 1));
+
+plain:
+	return egm_default_get_unmapped_area(file, addr, len, pgoff, flags);
+}
