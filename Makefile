@@ -50,7 +50,14 @@ $(BUILD)/guest/egm-test: tests/guest/egm-test.c tests/guest/tap.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -static -o $@ tests/guest/egm-test.c
 
-user: $(BUILD)/sim/egm-platform $(BUILD)/guest/egm-test
+# The guest of the VM that the simulated host runs on EGM.
+$(BUILD)/guest/nested-payload.elf: tests/guest/nested-payload.S
+	@mkdir -p $(@D)
+	as --32 -o $(BUILD)/guest/nested-payload.o $<
+	ld -m elf_i386 -Ttext 0x100000 -o $@ $(BUILD)/guest/nested-payload.o
+	@rm -f $(BUILD)/guest/nested-payload.o
+
+user: $(BUILD)/sim/egm-platform $(BUILD)/guest/egm-test $(BUILD)/guest/nested-payload.elf
 
 guest-prereqs: module user
 

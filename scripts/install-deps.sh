@@ -5,7 +5,7 @@ set -euo pipefail
 
 # One line per purpose: package names, then a comment.
 package_list='
-gcc make libc6-dev                                   # user space and the module
+gcc make libc6-dev binutils                          # user space and the module
 bc bison flex libelf-dev libssl-dev dwarves kmod     # kbuild, modpost, BTF
 qemu-system-x86 qemu-utils                           # the simulated Grace host
 acpica-tools                                         # iasl: the EGM DSDT

@@ -5,6 +5,7 @@
  *   egm-test basics DEV SIZE BASE
  *   egm-test unbind-mapped DEV PLATFORM-DEVICE
  *   egm-test show-pattern DEV SIZE BASE   (for the demo: explains itself)
+ *   egm-test peek-words PHYS COUNT   prints COUNT 32-bit words (/dev/mem)
  *   egm-test mapping DEV SIZE BASE huge|4k|remap
  *                       entry sizes, fault and page-table costs, boundaries,
  *                       mprotect, fork, mremap, madvise
@@ -552,6 +553,27 @@ static int test_mapping(const char *dev, uint64_t size, uint64_t base,
 	return tap_exit_status();
 }
 
+static int peek_words(uint64_t phys, unsigned int count)
+{
+	int fd = open("/dev/mem", O_RDONLY);
+	uint64_t page = phys & ~(PAGE - 1);
+	uint32_t *words;
+	uint8_t *map;
+
+	if (fd < 0 || count > (PAGE - (phys - page)) / 4)
+		return 1;
+	map = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, page);
+	close(fd);
+	if (map == MAP_FAILED)
+		return 1;
+	words = (uint32_t *)(map + (phys - page));
+	for (unsigned int i = 0; i < count; i++)
+		printf("%s%08x", i ? " " : "", words[i]);
+	printf("\n");
+	munmap(map, PAGE);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -560,6 +582,9 @@ int main(int argc, char **argv)
 				   strtoull(argv[4], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "unbind-mapped"))
 		return test_unbind_mapped(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "peek-words"))
+		return peek_words(strtoull(argv[2], NULL, 0),
+				  strtoul(argv[3], NULL, 0));
 	if (argc == 6 && !strcmp(argv[1], "mapping"))
 		return test_mapping(argv[2], strtoull(argv[3], NULL, 0),
 				    strtoull(argv[4], NULL, 0), argv[5]);
@@ -569,6 +594,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: egm-test basics DEV SIZE BASE\n"
 			"       egm-test unbind-mapped DEV PLATFORM-DEVICE\n"
 			"       egm-test show-pattern DEV SIZE BASE\n"
+			"       egm-test peek-words PHYS COUNT\n"
 			"       egm-test mapping DEV SIZE BASE huge|4k|remap\n");
 	return 2;
 }

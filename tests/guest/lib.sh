@@ -81,4 +81,31 @@ check_expected_logs() {
 		fi
 		i=$((i + 1))
 	done
+	unexpected=$(dmesg | grep 'nvgrace.*refused' | while read -r line; do
+		i=0 known=
+		while [ "$i" -lt "$EXPECT_LOGS" ]; do
+			text=$(eval echo "\"\$EXPECT_LOG_$i\"")
+			case $line in *"$text"*) known=1 ;; esac
+			i=$((i + 1))
+		done
+		[ -n "$known" ] || echo "$line"
+	done)
+	is "no refusal the platform does not expect" "$unexpected" ""
+}
+
+# The host's root (shared read-only over 9p) at /host, with this guest's
+# /dev, /proc, /sys and a writable /tmp, and /egm at /host/mnt: programs of
+# the host such as qemu-system-x86_64 run there with chroot.
+mount_host_root() {
+	[ -d /host/usr ] && return 0
+	for m in virtio_pci 9pnet_virtio 9p; do
+		modprobe $m 2>/dev/null
+	done
+	mkdir -p /host
+	mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostroot /host ||
+		return 1
+	for d in dev proc sys tmp; do
+		mount --bind /$d /host/$d || return 1
+	done
+	mount --bind /egm /host/mnt
 }
