@@ -48,7 +48,7 @@ $(BUILD)/sim/egm-platform: sim/builder/egm-platform.c sim/builder/platform.c sim
 
 $(BUILD)/guest/egm-test: tests/guest/egm-test.c tests/guest/tap.h
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -static -o $@ tests/guest/egm-test.c
+	$(CC) $(USER_CFLAGS) -static -pthread -o $@ tests/guest/egm-test.c
 
 # The guest of the VM that the simulated host runs on EGM.
 $(BUILD)/guest/nested-payload.elf: tests/guest/nested-payload.S

@@ -57,6 +57,8 @@ static int egm_release(struct inode *inode, struct file *file)
 	down_write(&region->lock);
 	region->file = NULL;
 	up_write(&region->lock);
+	/* No VMA, hence no mmap() in progress, outlives the file. */
+	egm_forget_remap_mms(region, false);
 	put_device(&region->dev);
 	return 0;
 }

@@ -126,20 +126,51 @@ static vm_fault_t egm_fault(struct vm_fault *vmf)
 }
 
 #ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
-/*
- * Called for the new VMA when one is split (munmap, mprotect or madvise of a
- * part), moved by mremap, or copied by fork, before the core adjusts page
- * tables. The core handles huge PMD PFN entries there, but through 6.12 it
- * walks into a huge PUD entry as if it were a PMD table (vma_adjust_trans_huge,
- * move_page_tables). Zap the new VMA's file range first: every huge entry
- * that overlaps it goes, in every VMA of the region, and is faulted back in
- * at a size that fits the new layout.
- */
-static void egm_vma_open(struct vm_area_struct *vma)
+/* Drop the 1 GiB entries of @vma that cover file pages [@first, @last]. */
+static void egm_drop_pud_blocks(struct vm_area_struct *vma, pgoff_t first,
+				pgoff_t last)
 {
-	unmap_mapping_range(vma->vm_file->f_mapping,
-			    (loff_t)vma->vm_pgoff << PAGE_SHIFT,
-			    vma->vm_end - vma->vm_start, 1);
+	pgoff_t vma_last = vma->vm_pgoff + vma_pages(vma) - 1;
+	unsigned long start, end, block;
+
+	if (last < vma->vm_pgoff || first > vma_last)
+		return;
+	first = max(first, vma->vm_pgoff);
+	last = min(last, vma_last);
+	start = vma->vm_start + ((first - vma->vm_pgoff) << PAGE_SHIFT);
+	end = vma->vm_start + ((last - vma->vm_pgoff) << PAGE_SHIFT) + PAGE_SIZE;
+
+	/* No fault, per-VMA lock or not, may bring them back now. */
+	vma_start_write(vma);
+	for (block = ALIGN_DOWN(start, PUD_SIZE); block < end; block += PUD_SIZE)
+		if (block >= vma->vm_start && block + PUD_SIZE <= vma->vm_end)
+			zap_vma_ptes(vma, block, PUD_SIZE);
+}
+
+/*
+ * Linux 6.12 walks into a huge PUD PFN entry as if it were a PMD table when
+ * a VMA boundary moves inside it (vma_adjust_trans_huge) or when mremap
+ * moves it by less than 1 GiB (move_page_tables). The core calls ->open for
+ * the new VMA of a split or a move before either, with this mm's mmap_lock
+ * held for writing and the new VMA not yet visible: drop this file's 1 GiB
+ * entries in this mm over the new VMA's file range, and they fault back in
+ * at a size that fits the new layout. Fork calls ->open for the child's
+ * copy (another mm), where there is nothing to do.
+ */
+static void egm_vma_open(struct vm_area_struct *new)
+{
+	struct mm_struct *mm = new->vm_mm;
+	pgoff_t last = new->vm_pgoff + vma_pages(new) - 1;
+	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
+
+	if (mm != current->mm)
+		return;
+	mmap_assert_write_locked(mm);
+	vma_iter_init(&vmi, mm, 0);
+	for_each_vma(vmi, vma)
+		if (vma->vm_file == new->vm_file)
+			egm_drop_pud_blocks(vma, new->vm_pgoff, last);
 }
 #endif
 
@@ -153,8 +184,19 @@ static const struct vm_operations_struct egm_fault_vm_ops = {
 #endif
 };
 
+/*
+ * x86 PAT reserves the memory type of a remap_pfn_range() VMA as one range
+ * and frees it per VMA: a split VMA would free ranges it never reserved
+ * (through 6.12). Remap mode, kept for measurement, refuses to split.
+ */
+static int egm_remap_may_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	return -EINVAL;
+}
+
 /* Populated in mmap(): once revoked, a fault has nothing to insert. */
 static const struct vm_operations_struct egm_remap_vm_ops = {
+	.may_split = egm_remap_may_split,
 };
 
 /*
@@ -223,8 +265,12 @@ int egm_mmap(struct file *file, struct vm_area_struct *vma)
 	u64 nr_pages = egm_region_pages(region);
 	int ret = 0;
 
-	/* A private (copy-on-write) map of memory without struct pages. */
-	if (!(vma->vm_flags & VM_SHARED))
+	/*
+	 * A private (copy-on-write) map of memory without struct pages.
+	 * VM_MAYSHARE, not VM_SHARED: a MAP_SHARED map of a read-only fd
+	 * lacks the latter.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (vma->vm_pgoff >= nr_pages ||
 	    vma_pages(vma) > nr_pages - vma->vm_pgoff)

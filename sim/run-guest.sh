@@ -155,7 +155,7 @@ failed=$(grep -c '^not ok ' "$out/result.tap" || true)
 [ "$passed" -gt 0 ] || failures+=("no test passed")
 [ "$failed" -eq 0 ] || failures+=("$failed test(s) failed")
 grep -q '^# egm-guest: script exit status 0$' "$out/result.tap" || failures+=("test script did not exit 0")
-reports=$(grep -E -n 'BUG:|Oops|WARNING:|Call Trace|general protection fault|Kernel panic|kernel BUG|KASAN|UBSAN|KFENCE|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|lockdep|INFO: task .* blocked|rcu_.*stall|unreferenced object|refcount_t:|list_(add|del) corruption' \
+reports=$(grep -E -n 'BUG:|Oops|WARNING:|Call Trace|general protection fault|Kernel panic|kernel BUG|KASAN|UBSAN|KFENCE|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|lockdep|INFO: task .* blocked|rcu_.*stall|unreferenced object|refcount_t:|list_(add|del) corruption|invalid memtype' \
 	"$out/console.log" | grep -v 'egm.test=' | head -n 20 || true)
 [ -z "$reports" ] || failures+=("kernel log has reports")
 

@@ -9,15 +9,18 @@
  *   egm-test mapping DEV SIZE BASE huge|4k|remap
  *                       entry sizes, fault and page-table costs, boundaries,
  *                       mprotect, fork, mremap, madvise
+ *   egm-test split-race DEV SECONDS   splits a 1 GiB block being faulted in
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -170,6 +173,25 @@ static void test_bad_mmaps(int fd, uint64_t size)
 	       err);
 }
 
+/* A read-only fd maps MAP_SHARED for reading, and not for writing. */
+static void test_read_only_open(const char *dev, uint64_t last)
+{
+	int fd = open(dev, O_RDONLY);
+	uint8_t *map;
+
+	if (!tap_ok(fd >= 0, "open read-only"))
+		return;
+	map = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, last);
+	tap_ok(map != MAP_FAILED && page_matches(map, last),
+	       "a read-only fd maps MAP_SHARED, PROT_READ and reads the data");
+	if (map != MAP_FAILED)
+		munmap(map, PAGE);
+	map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	tap_ok(map == MAP_FAILED && errno == EACCES,
+	       "a read-only fd cannot map PROT_WRITE (EACCES)");
+	close(fd);
+}
+
 static int test_basics(const char *dev, uint64_t size, uint64_t base)
 {
 	uint64_t last = size - PAGE;
@@ -218,6 +240,7 @@ static int test_basics(const char *dev, uint64_t size, uint64_t base)
 	err = open_errno(dev);
 	tap_ok(err == 0, "open succeeds once the last mapping is gone (%s)",
 	       strerror(err));
+	test_read_only_open(dev, last);
 	return tap_exit_status();
 }
 
@@ -460,7 +483,28 @@ static void test_boundaries(int fd, uint64_t size, uint64_t base)
 	munmap(whole, size);
 }
 
-static void test_vma_operations(int fd, uint64_t size)
+/* Split a huge block at an address that is not even 2 MiB aligned. */
+static void test_split_huge_block(uint8_t *map)
+{
+	struct sigaction sa = { .sa_handler = on_fault };
+	uint64_t value = 0;
+
+	tap_ok(mprotect(map + GIB / 2 + PAGE, PAGE, PROT_READ) == 0,
+	       "mprotect one page inside a 1 GiB block read-only");
+	tap_ok(probe_read((uint64_t *)(map + GIB / 2), &value) == 0 &&
+	       value == pattern_word(GIB / 2), "data around it is intact");
+	sigaction(SIGSEGV, &sa, NULL);
+	fault_signal = 0;
+	if (!sigsetjmp(fault_jmp, 1))
+		map[GIB / 2 + PAGE] = 1;
+	signal(SIGSEGV, SIG_DFL);
+	tap_ok(fault_signal == SIGSEGV,
+	       "writing the read-only page raises SIGSEGV");
+	tap_ok(mprotect(map + GIB / 2 + PAGE, PAGE, PROT_READ | PROT_WRITE) == 0,
+	       "mprotect it writable again");
+}
+
+static void test_vma_operations(int fd, uint64_t size, bool remap)
 {
 	uint64_t value = 0, len = size < 2 * GIB ? size : 2 * GIB;
 	uint8_t *map, *moved, *hole;
@@ -474,24 +518,21 @@ static void test_vma_operations(int fd, uint64_t size)
 	for (uint64_t off = 0; off < len; off += 2 * MIB)
 		*(uint64_t *)(map + off) = pattern_word(off);
 
-	/* Split a huge block at an address that is not even 2 MiB aligned. */
-	tap_ok(mprotect(map + GIB / 2 + PAGE, PAGE, PROT_READ) == 0,
-	       "mprotect one page inside a 1 GiB block read-only");
-	tap_ok(probe_read((uint64_t *)(map + GIB / 2), &value) == 0 &&
-	       value == pattern_word(GIB / 2), "data around it is intact");
-	{
-		struct sigaction sa = { .sa_handler = on_fault };
+	if (remap) {
+		/* x86 PAT cannot split a remap_pfn_range() VMA's memory type. */
+		int err = mprotect(map + GIB / 2 + PAGE, PAGE, PROT_READ) ? errno : 0;
 
-		sigaction(SIGSEGV, &sa, NULL);
-		fault_signal = 0;
-		if (!sigsetjmp(fault_jmp, 1))
-			map[GIB / 2 + PAGE] = 1;
-		signal(SIGSEGV, SIG_DFL);
-		tap_ok(fault_signal == SIGSEGV,
-		       "writing the read-only page raises SIGSEGV");
+		tap_ok(err == EINVAL, "remap: mprotect of a part is refused (%s)",
+		       strerror(err));
+		err = munmap(map + GIB / 2, PAGE) ? errno : 0;
+		tap_ok(err == EINVAL, "remap: munmap of a part is refused (%s)",
+		       strerror(err));
+		tap_ok(probe_read((uint64_t *)(map + GIB / 2), &value) == 0 &&
+		       value == pattern_word(GIB / 2),
+		       "remap: the mapping is intact");
+	} else {
+		test_split_huge_block(map);
 	}
-	tap_ok(mprotect(map + GIB / 2 + PAGE, PAGE, PROT_READ | PROT_WRITE) == 0,
-	       "mprotect it writable again");
 
 	child = fork();
 	if (child == 0) {
@@ -548,7 +589,7 @@ static int test_mapping(const char *dev, uint64_t size, uint64_t base,
 		return 1;
 	test_entry_costs(fd, size, base, expect);
 	test_boundaries(fd, size, base);
-	test_vma_operations(fd, size);
+	test_vma_operations(fd, size, !strcmp(expect, "remap"));
 	close(fd);
 	return tap_exit_status();
 }
@@ -574,6 +615,76 @@ static int peek_words(uint64_t phys, unsigned int count)
 	return 0;
 }
 
+struct toucher {
+	volatile uint8_t *block;
+	volatile bool stop;
+	unsigned long reads, bad;
+};
+
+/* Faults 2 MiB-strided words of the block in, as fast as it can. */
+static void *touch_block(void *arg)
+{
+	struct toucher *t = arg;
+	unsigned int seed = 1;
+
+	while (!t->stop) {
+		uint64_t off = (uint64_t)(rand_r(&seed) % 512) * 2 * MIB;
+
+		if (*(volatile uint64_t *)(t->block + off) != pattern_word(off))
+			t->bad++;
+		t->reads++;
+	}
+	return NULL;
+}
+
+/*
+ * Splits a freshly faulted 1 GiB block again and again while another
+ * thread faults it in: the split must never race with a huge entry coming
+ * back (per-VMA-lock faults).
+ */
+static int test_split_race(const char *dev, unsigned int seconds)
+{
+	struct toucher t = { 0 };
+	unsigned long rounds = 0, failed = 0;
+	pthread_t thread;
+	uint8_t *area, *block;
+	time_t end;
+	int fd = open(dev, O_RDWR);
+
+	if (!tap_ok(fd >= 0, "open %s", dev))
+		return 1;
+	area = mmap(NULL, 2 * GIB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!tap_ok(area != MAP_FAILED, "map 2 GiB"))
+		return 1;
+	block = (uint8_t *)(((uintptr_t)area + GIB - 1) & ~(GIB - 1));
+	munmap(area, 2 * GIB);
+	block = mmap(block, GIB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		     fd, 0);
+	if (!tap_ok(block != MAP_FAILED, "map 1 GiB at a 1 GiB-aligned address"))
+		return 1;
+	for (uint64_t off = 0; off < GIB; off += 2 * MIB)
+		*(uint64_t *)(block + off) = pattern_word(off);
+	t.block = block;
+	pthread_create(&thread, NULL, touch_block, &t);
+	end = time(NULL) + seconds;
+	while (time(NULL) < end) {
+		if (mmap(block, GIB, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED ||
+		    mprotect(block + GIB / 2 + PAGE, PAGE, PROT_READ))
+			failed++;
+		rounds++;
+	}
+	t.stop = true;
+	pthread_join(thread, NULL);
+	tap_ok(!failed && rounds > 10 && t.reads > rounds,
+	       "%lu rounds of map, fault and split while another thread read %lu times (%lu failed)",
+	       rounds, t.reads, failed);
+	tap_ok(!t.bad, "every read saw the right data (%lu bad)", t.bad);
+	munmap(block, GIB);
+	close(fd);
+	return tap_exit_status();
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -588,6 +699,8 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "mapping"))
 		return test_mapping(argv[2], strtoull(argv[3], NULL, 0),
 				    strtoull(argv[4], NULL, 0), argv[5]);
+	if (argc == 4 && !strcmp(argv[1], "split-race"))
+		return test_split_race(argv[2], strtoul(argv[3], NULL, 0));
 	if (argc == 5 && !strcmp(argv[1], "show-pattern"))
 		return show_pattern(argv[2], strtoull(argv[3], NULL, 0),
 				    strtoull(argv[4], NULL, 0));
@@ -595,6 +708,7 @@ int main(int argc, char **argv)
 			"       egm-test unbind-mapped DEV PLATFORM-DEVICE\n"
 			"       egm-test show-pattern DEV SIZE BASE\n"
 			"       egm-test peek-words PHYS COUNT\n"
-			"       egm-test mapping DEV SIZE BASE huge|4k|remap\n");
+			"       egm-test mapping DEV SIZE BASE huge|4k|remap\n"
+			"       egm-test split-race DEV SECONDS\n");
 	return 2;
 }

@@ -24,4 +24,5 @@ for mode in auto remap fault; do
 	run_tap egm-test mapping /dev/$dev "$size" "$base" $expect
 done
 echo auto >$param
+run_tap egm-test split-race /dev/$dev 3
 check "nvgrace-egm unloads" unload_egm
