@@ -3,6 +3,7 @@
 #   make                 module for KVER (default 6.12), user space, tests
 #   make demo            boot the simulated GB200 host and show the driver
 #   make check           host unit tests + in-guest tests on 6.12 and 6.1
+#   make bench           mapping benchmark: remap vs fault vs device-dax
 #   make deps            install the Debian packages the project needs
 #   make module KVER=6.1 the module for another cached kernel, or
 #   make module KDIR=/lib/modules/$(uname -r)/build   for any kernel tree
@@ -50,6 +51,10 @@ $(BUILD)/guest/egm-test: tests/guest/egm-test.c tests/guest/tap.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -static -pthread -o $@ tests/guest/egm-test.c
 
+$(BUILD)/guest/egm-bench: bench/egm-bench.c
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -static -o $@ bench/egm-bench.c
+
 # The guest of the VM that the simulated host runs on EGM.
 $(BUILD)/guest/nested-payload.elf: tests/guest/nested-payload.S
 	@mkdir -p $(@D)
@@ -57,7 +62,8 @@ $(BUILD)/guest/nested-payload.elf: tests/guest/nested-payload.S
 	ld -m elf_i386 -Ttext 0x100000 -o $@ $(BUILD)/guest/nested-payload.o
 	@rm -f $(BUILD)/guest/nested-payload.o
 
-user: $(BUILD)/sim/egm-platform $(BUILD)/guest/egm-test $(BUILD)/guest/nested-payload.elf
+user: $(BUILD)/sim/egm-platform $(BUILD)/guest/egm-test $(BUILD)/guest/egm-bench \
+	$(BUILD)/guest/nested-payload.elf
 
 guest-prereqs: module user
 
@@ -82,7 +88,10 @@ check:
 demo:
 	scripts/demo.sh
 
+bench:
+	bench/run.sh
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps kernels module user guest-prereqs unit-build unit check demo clean
+.PHONY: all deps kernels module user guest-prereqs unit-build unit check demo bench clean

@@ -6,7 +6,8 @@
 #
 # -k  kernel series from the project cache (6.12, 6.1)
 # -p  platform name (sim/platforms/NAME.platform) or path
-# -t  script in tests/guest/ to run inside the guest (TAP on ttyS1)
+# -t  script in tests/guest/, or a path, to run inside the guest (TAP on
+#     ttyS1)
 # -o  output directory (default build/runs/KERNEL-PLATFORM-TEST)
 # -T  guest timeout in seconds (default 600)
 # -a  extra kernel command line
@@ -40,7 +41,9 @@ say() { [ -n "$quiet" ] || echo "$@"; }
 case $platform in */*) pfile=$platform ;; *) pfile=$top/sim/platforms/$platform.platform ;; esac
 [ -f "$pfile" ] || die "no platform file $pfile"
 pname=$(basename "$pfile" .platform)
-[ -f "$top/tests/guest/$test" ] || die "no test script tests/guest/$test"
+case $test in */*) tfile=$test ;; *) tfile=$top/tests/guest/$test ;; esac
+[ -f "$tfile" ] || die "no test script $tfile"
+test=$(basename "$tfile")
 
 build=$top/build
 kdir=$("$top/sim/fetch-kernel.sh" "$series")
@@ -62,9 +65,11 @@ qemu_base=(qemu-system-x86_64 -accel tcg -nodefaults -display none -no-reboot
 	   -cpu max -kernel "$kdir/root/boot/vmlinuz-$kver")
 
 # QEMU's own DSDT for this machine: read once from a booted guest, cached
-# per QEMU version and device set.
-dsdt_key=$( { qemu-system-x86_64 --version | head -n1; grep -A1 -e '^-device$' -e '^-machine$' \
-	"$out/platform/qemu-args" | grep -v -e '^--$' -e '^loader'; } | sha256sum | cut -c1-16)
+# per QEMU version and machine configuration: everything but the loader
+# devices (their file paths differ per run), as the DSDT's PCI windows
+# depend on the memory layout too.
+dsdt_key=$( { qemu-system-x86_64 --version | head -n1; grep -v '^loader,' \
+	"$out/platform/qemu-args"; } | sha256sum | cut -c1-16)
 qemu_dsl=$top/.cache/dsdt/$dsdt_key.dsl
 if [ ! -f "$qemu_dsl" ]; then
 	say "run-guest: reading QEMU's DSDT for this device set"
@@ -103,6 +108,7 @@ cp "$top/sim/guest/init" "$stage/root/init"
 cp "$module" "$stage/root/egm/"
 cp "$out/platform/platform.env" "$stage/root/egm/"
 cp "$top"/tests/guest/*.sh "$stage/root/egm/tests/"
+cp "$tfile" "$stage/root/egm/tests/$test"
 if [ -d "$build/guest" ]; then cp "$build"/guest/* "$stage/root/egm/tests/"; fi
 echo "KSERIES=$series" >>"$stage/root/egm/platform.env"
 echo "KVER=$kver" >>"$stage/root/egm/platform.env"
@@ -110,7 +116,7 @@ echo "KVER=$kver" >>"$stage/root/egm/platform.env"
 modroot=$kdir/root/lib/modules/$kver
 mkdir -p "$stage/root/lib/modules/$kver"
 for m in $(cat "$top/sim/guest/modules"); do
-	for dep in $(modprobe -d "$kdir/root" -S "$kver" --show-depends "$m" 2>/dev/null |
+	for dep in $(modprobe -C /dev/null -d "$kdir/root" -S "$kver" --show-depends "$m" 2>/dev/null |
 		     awk '$1 == "insmod" { print $2 }'); do
 		rel=${dep#"$kdir/root/lib/modules/$kver/"}
 		mkdir -p "$stage/root/lib/modules/$kver/$(dirname "$rel")"
