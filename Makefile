@@ -47,13 +47,13 @@ $(BUILD)/sim/egm-platform: sim/builder/egm-platform.c sim/builder/platform.c sim
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ sim/builder/egm-platform.c sim/builder/platform.c
 
-$(BUILD)/guest/egm-test: tests/guest/egm-test.c tests/guest/tap.h
+$(BUILD)/guest/egm-test: tests/guest/egm-test.c tests/guest/tap.h tests/guest/mapping-cost.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -static -pthread -o $@ tests/guest/egm-test.c
 
-$(BUILD)/guest/egm-bench: bench/egm-bench.c
+$(BUILD)/guest/egm-bench: bench/egm-bench.c tests/guest/mapping-cost.h
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -static -o $@ bench/egm-bench.c
+	$(CC) $(USER_CFLAGS) -Itests/guest -static -o $@ bench/egm-bench.c
 
 # The guest of the VM that the simulated host runs on EGM.
 $(BUILD)/guest/nested-payload.elf: tests/guest/nested-payload.S

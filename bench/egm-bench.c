@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mapping-cost.h"
+
 #define PAGE 4096UL
 
 static double now_us(void)
@@ -28,29 +30,6 @@ static double now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static long minor_faults(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_minflt;
-}
-
-/* Page-table memory of this process, from /proc/self/status. */
-static long page_table_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPTE: %ld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
 }
 
 static int measure(const char *device, uint64_t size, int touch)

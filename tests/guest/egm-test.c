@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mapping-cost.h"
 #include "tap.h"
 
 #define PAGE 4096UL
@@ -345,29 +346,6 @@ static int show_pattern(const char *dev, uint64_t size, uint64_t base)
 
 #define MIB (1UL << 20)
 #define GIB (1UL << 30)
-
-static long minor_faults(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_minflt;
-}
-
-/* Page-table memory of this process, from /proc/self/status. */
-static long page_table_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPTE: %ld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
-}
 
 static uint8_t boundary_byte(uint64_t offset)
 {
