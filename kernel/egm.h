@@ -12,8 +12,11 @@
 #include <linux/list.h>
 #include <linux/platform_device.h>
 #include <linux/rwsem.h>
+#include <linux/ktime.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #define EGM_DRIVER_NAME "nvgrace-egm"
 /* Real hosts have at most 4 sockets; leave room for odd firmware. */
@@ -35,6 +38,19 @@ struct egm_remap_mm {
 	struct mm_struct *mm;
 };
 
+enum egm_scrub_state {
+	EGM_SCRUB_DIRTY,
+	EGM_SCRUB_SCRUBBING,
+	EGM_SCRUB_CLEAN,
+	EGM_SCRUB_IN_USE,
+};
+
+struct egm_scrub_worker {
+	struct work_struct work;
+	struct egm_region *region;
+	unsigned int index;		/* which share of the region */
+};
+
 struct egm_region {
 	struct device dev;		/* /sys/class/egm/egmN and /dev/egmN */
 	struct cdev cdev;
@@ -49,6 +65,18 @@ struct egm_region {
 	struct rw_semaphore lock;
 	bool revoked;
 	struct file *file;		/* the one open file, or NULL */
+	enum egm_scrub_state scrub_state;
+
+	/* Scrubbing, see egm_scrub.c. Set at its start, under @lock. */
+	wait_queue_head_t scrub_wait;
+	struct egm_scrub_worker *scrub_workers;	/* nr_cpu_ids of them */
+	unsigned int scrub_nr_workers;
+	int scrub_method;
+	ktime_t scrub_started;
+	atomic_t scrub_running;		/* workers not yet done */
+	atomic64_t scrub_done;		/* bytes zeroed so far */
+	u64 scrub_last_ns;		/* the last complete scrub */
+	unsigned int scrub_last_threads;
 
 	spinlock_t remap_lock;		/* protects remap_mms */
 	struct list_head remap_mms;	/* struct egm_remap_mm */
@@ -78,6 +106,17 @@ unsigned long egm_get_unmapped_area(struct file *file, unsigned long addr,
 				    unsigned long len, unsigned long pgoff,
 				    unsigned long flags);
 void egm_forget_remap_mms(struct egm_region *region, bool wait);
+
+/* egm_scrub.c */
+int egm_scrub_init(void);
+void egm_scrub_exit(void);
+int egm_scrub_init_region(struct egm_region *region);
+void egm_scrub_region_added(struct egm_region *region);
+void egm_scrub_start_locked(struct egm_region *region);
+int egm_scrub_wait_clean(struct egm_region *region, bool nonblock);
+void egm_scrub_stop(struct egm_region *region);
+const char *egm_scrub_state_name(enum egm_scrub_state state);
+u64 egm_scrub_throughput_mib(const struct egm_region *region);
 
 /* egm_sysfs.c */
 extern const struct attribute_group *egm_region_groups[];

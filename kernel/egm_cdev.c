@@ -31,16 +31,29 @@ static int egm_open(struct inode *inode, struct file *file)
 {
 	struct egm_region *region =
 		container_of(inode->i_cdev, struct egm_region, cdev);
-	int ret = 0;
+	int ret;
 
-	down_write(&region->lock);
-	if (region->revoked)
-		ret = -ENODEV;
-	else if (region->file)
-		ret = -EBUSY;
-	else
-		region->file = file;
-	up_write(&region->lock);
+	/* Only a clean region is handed out: wait for its scrub. */
+	for (;;) {
+		down_write(&region->lock);
+		if (region->revoked) {
+			ret = -ENODEV;
+		} else if (region->file) {
+			ret = -EBUSY;
+		} else if (region->scrub_state == EGM_SCRUB_CLEAN) {
+			region->scrub_state = EGM_SCRUB_IN_USE;
+			region->file = file;
+			ret = 0;
+		} else {
+			ret = -EAGAIN;
+		}
+		up_write(&region->lock);
+		if (ret != -EAGAIN)
+			break;
+		ret = egm_scrub_wait_clean(region, file->f_flags & O_NONBLOCK);
+		if (ret)
+			return ret;
+	}
 	if (ret)
 		return ret;
 
@@ -56,6 +69,8 @@ static int egm_release(struct inode *inode, struct file *file)
 
 	down_write(&region->lock);
 	region->file = NULL;
+	region->scrub_state = EGM_SCRUB_DIRTY;
+	egm_scrub_start_locked(region);
 	up_write(&region->lock);
 	/* No VMA, hence no mmap() in progress, outlives the file. */
 	egm_forget_remap_mms(region, false);
@@ -85,6 +100,7 @@ static void egm_region_release(struct device *dev)
 	struct egm_region *region = container_of(dev, struct egm_region, dev);
 
 	egm_forget_remap_mms(region, false);
+	kfree(region->scrub_workers);
 	if (region->inode)
 		iput(region->inode);
 	kfree(region);
@@ -107,6 +123,9 @@ int egm_region_add_cdev(struct egm_region *region, struct device *parent)
 	region->dev.groups = egm_region_groups;
 	region->dev.release = egm_region_release;
 	ret = dev_set_name(&region->dev, "egm%u", region->pdata->pxm);
+	if (ret)
+		goto err_put;
+	ret = egm_scrub_init_region(region);
 	if (ret)
 		goto err_put;
 	region->inode = alloc_anon_inode(egm_mnt->mnt_sb);
@@ -153,6 +172,7 @@ void egm_region_revoke(struct egm_region *region)
 	/* A remap-mode mmap() may have linked its VMA only after that zap. */
 	egm_forget_remap_mms(region, true);
 	unmap_mapping_range(mapping, 0, 0, 1);
+	egm_scrub_stop(region);
 }
 
 void egm_region_del_cdev(struct egm_region *region)

@@ -97,6 +97,7 @@ static int egm_probe(struct platform_device *pdev)
 	dev_info(dev, "egm%u: [%#llx-%#llx] %llu MiB, node %d, %u GPU(s)\n",
 		 pdata->pxm, pdata->base, pdata->base + pdata->size - 1,
 		 pdata->size >> 20, region->numa_node, pdata->nr_gpus);
+	egm_scrub_region_added(region);
 	return 0;
 }
 

@@ -14,9 +14,12 @@ static int __init egm_init(void)
 {
 	int ret;
 
-	ret = egm_cdev_init();
+	ret = egm_scrub_init();
 	if (ret)
 		return ret;
+	ret = egm_cdev_init();
+	if (ret)
+		goto err_scrub;
 	ret = egm_gpu_links_init();
 	if (ret)
 		goto err_cdev;
@@ -34,6 +37,8 @@ err_links:
 	egm_gpu_links_exit();
 err_cdev:
 	egm_cdev_exit();
+err_scrub:
+	egm_scrub_exit();
 	return ret;
 }
 
@@ -43,6 +48,7 @@ static void __exit egm_exit(void)
 	platform_driver_unregister(&egm_platform_driver);
 	egm_gpu_links_exit();
 	egm_cdev_exit();
+	egm_scrub_exit();
 }
 
 module_init(egm_init);

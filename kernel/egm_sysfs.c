@@ -9,9 +9,14 @@
 #include "egm.h"
 #include "egm_regions.h"
 
+static struct egm_region *egm_region(struct device *dev)
+{
+	return container_of(dev, struct egm_region, dev);
+}
+
 static const struct egm_platform_data *egm_pdata(struct device *dev)
 {
-	return container_of(dev, struct egm_region, dev)->pdata;
+	return egm_region(dev)->pdata;
 }
 
 static ssize_t size_show(struct device *dev, struct device_attribute *attr,
@@ -39,9 +44,7 @@ static DEVICE_ATTR_RO(pxm);
 static ssize_t numa_node_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
 {
-	struct egm_region *region = container_of(dev, struct egm_region, dev);
-
-	return sysfs_emit(buf, "%d\n", region->numa_node);
+	return sysfs_emit(buf, "%d\n", egm_region(dev)->numa_node);
 }
 static DEVICE_ATTR_RO(numa_node);
 
@@ -62,6 +65,64 @@ static ssize_t align_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(align);
 
+static ssize_t scrub_state_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  egm_scrub_state_name(READ_ONCE(egm_region(dev)->scrub_state)));
+}
+static DEVICE_ATTR_RO(scrub_state);
+
+/* Bytes zeroed by the running scrub, or by the last one. */
+static ssize_t scrub_progress_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  (long long)atomic64_read(&egm_region(dev)->scrub_done));
+}
+static DEVICE_ATTR_RO(scrub_progress);
+
+static ssize_t scrub_last_duration_us_show(struct device *dev,
+					   struct device_attribute *attr,
+					   char *buf)
+{
+	struct egm_region *region = egm_region(dev);
+	u64 ns;
+
+	down_read(&region->lock);
+	ns = region->scrub_last_ns;
+	up_read(&region->lock);
+	return sysfs_emit(buf, "%llu\n", ns / NSEC_PER_USEC);
+}
+static DEVICE_ATTR_RO(scrub_last_duration_us);
+
+static ssize_t scrub_last_throughput_show(struct device *dev,
+					  struct device_attribute *attr,
+					  char *buf)
+{
+	struct egm_region *region = egm_region(dev);
+	u64 mib;
+
+	down_read(&region->lock);
+	mib = egm_scrub_throughput_mib(region);
+	up_read(&region->lock);
+	return sysfs_emit(buf, "%llu\n", mib);
+}
+static DEVICE_ATTR_RO(scrub_last_throughput);
+
+static ssize_t scrub_last_threads_show(struct device *dev,
+				       struct device_attribute *attr, char *buf)
+{
+	struct egm_region *region = egm_region(dev);
+	unsigned int threads;
+
+	down_read(&region->lock);
+	threads = region->scrub_last_threads;
+	up_read(&region->lock);
+	return sysfs_emit(buf, "%u\n", threads);
+}
+static DEVICE_ATTR_RO(scrub_last_threads);
+
 static struct attribute *egm_region_attrs[] = {
 	&dev_attr_size.attr,
 	&dev_attr_egm_size.attr,
@@ -69,6 +130,11 @@ static struct attribute *egm_region_attrs[] = {
 	&dev_attr_numa_node.attr,
 	&dev_attr_base.attr,
 	&dev_attr_align.attr,
+	&dev_attr_scrub_state.attr,
+	&dev_attr_scrub_progress.attr,
+	&dev_attr_scrub_last_duration_us.attr,
+	&dev_attr_scrub_last_throughput.attr,
+	&dev_attr_scrub_last_threads.attr,
 	NULL,
 };
 

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Scrubbing: no tenant sees the data of the one before.
+ *
+ * A region is dirty at probe (firmware promises nothing) and again whenever
+ * its last file closes; the scrub starts at once, in the background, on
+ * workers spread over the CPUs of the region's NUMA node (all online CPUs
+ * when the node has none), each zeroing its own share through the region's
+ * write-back kernel mapping. open() hands out only a clean region, so a VM
+ * that starts after the previous one ended does not wait, and memory is
+ * never mapped before it has been scrubbed since its last user.
+ *
+ * State changes happen under the region's lock; waiters sleep on
+ * scrub_wait until the state leaves "scrubbing" or the region is revoked.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/moduleparam.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/topology.h>
+#include <linux/workqueue.h>
+
+#include "egm.h"
+
+/* Zeroed between two cond_resched() and progress updates. */
+#define EGM_SCRUB_CHUNK SZ_4M
+
+enum egm_scrub_method {
+	EGM_SCRUB_MEMSET,
+	EGM_SCRUB_CLEAR_PAGE,
+	EGM_SCRUB_NONTEMPORAL,
+	EGM_SCRUB_RFC,
+};
+
+static const char * const egm_scrub_method_names[] = {
+	[EGM_SCRUB_MEMSET] = "memset",
+	[EGM_SCRUB_CLEAR_PAGE] = "clear_page",
+	[EGM_SCRUB_NONTEMPORAL] = "nontemporal",
+	[EGM_SCRUB_RFC] = "rfc",
+};
+
+static const char * const egm_scrub_state_names[] = {
+	[EGM_SCRUB_DIRTY] = "dirty",
+	[EGM_SCRUB_SCRUBBING] = "scrubbing",
+	[EGM_SCRUB_CLEAN] = "clean",
+	[EGM_SCRUB_IN_USE] = "in_use",
+};
+
+static bool scrub_on_probe = true;
+module_param(scrub_on_probe, bool, 0644);
+MODULE_PARM_DESC(scrub_on_probe,
+		 "scrub each region when it is bound, before any open (default on)");
+
+static unsigned int scrub_threads;
+static int egm_scrub_threads_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+
+	if (kstrtouint(val, 0, &n) || n > nr_cpu_ids) {
+		pr_err("scrub_threads must be 0 (the CPUs of the region's node) to %u\n",
+		       nr_cpu_ids);
+		return -EINVAL;
+	}
+	WRITE_ONCE(scrub_threads, n);
+	return 0;
+}
+
+static const struct kernel_param_ops egm_scrub_threads_ops = {
+	.set = egm_scrub_threads_set,
+	.get = param_get_uint,
+};
+module_param_cb(scrub_threads, &egm_scrub_threads_ops, &scrub_threads, 0644);
+MODULE_PARM_DESC(scrub_threads,
+		 "scrub workers per region: 0 (default) = one per CPU of the region's node, or of all online CPUs when it has none");
+
+static int scrub_method = EGM_SCRUB_MEMSET;
+static int egm_scrub_method_set(const char *val, const struct kernel_param *kp)
+{
+	int method = sysfs_match_string(egm_scrub_method_names, val);
+
+	if (method == EGM_SCRUB_NONTEMPORAL && !IS_ENABLED(CONFIG_X86_64))
+		method = -EOPNOTSUPP;
+	if (method < 0) {
+		pr_err("scrub_method must be memset, clear_page, rfc%s\n",
+		       IS_ENABLED(CONFIG_X86_64) ? " or nontemporal" : "");
+		return -EINVAL;
+	}
+	WRITE_ONCE(scrub_method, method);
+	return 0;
+}
+
+static int egm_scrub_method_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n",
+			  egm_scrub_method_names[READ_ONCE(scrub_method)]);
+}
+
+static const struct kernel_param_ops egm_scrub_method_ops = {
+	.set = egm_scrub_method_set,
+	.get = egm_scrub_method_get,
+};
+module_param_cb(scrub_method, &egm_scrub_method_ops, NULL, 0644);
+MODULE_PARM_DESC(scrub_method,
+		 "how to zero: memset (default), clear_page, nontemporal (x86-64), or rfc (the RFC's one thread of 1 GiB memsets, for comparison)");
+
+static struct workqueue_struct *egm_scrub_wq;
+
+const char *egm_scrub_state_name(enum egm_scrub_state state)
+{
+	return egm_scrub_state_names[state];
+}
+
+#ifdef CONFIG_X86_64
+/* Streaming stores that bypass the caches; @len is a multiple of 64. */
+static void egm_zero_nontemporal(void *addr, size_t len)
+{
+	u64 *p = addr, *end = addr + len;
+
+	for (; p < end; p += 8)
+		asm volatile("movnti %1, 0(%0)\n\tmovnti %1, 8(%0)\n\t"
+			     "movnti %1, 16(%0)\n\tmovnti %1, 24(%0)\n\t"
+			     "movnti %1, 32(%0)\n\tmovnti %1, 40(%0)\n\t"
+			     "movnti %1, 48(%0)\n\tmovnti %1, 56(%0)"
+			     : : "r" (p), "r" (0UL) : "memory");
+	/* Order them before the region is declared clean. */
+	asm volatile("sfence" : : : "memory");
+}
+#endif
+
+static void egm_zero(void *addr, size_t len, int method)
+{
+	size_t off;
+
+	switch (method) {
+	case EGM_SCRUB_CLEAR_PAGE:
+		for (off = 0; off < len; off += PAGE_SIZE)
+			clear_page(addr + off);
+		break;
+#ifdef CONFIG_X86_64
+	case EGM_SCRUB_NONTEMPORAL:
+		egm_zero_nontemporal(addr, len);
+		break;
+#endif
+	default:
+		memset(addr, 0, len);
+		break;
+	}
+}
+
+static bool egm_scrub_stopped(struct egm_region *region)
+{
+	return READ_ONCE(region->revoked);
+}
+
+/* The RFC's way, kept for measurement: 1 GiB memsets, no rescheduling. */
+static void egm_scrub_share_rfc(struct egm_region *region, u64 start, u64 end)
+{
+	while (start < end && !egm_scrub_stopped(region)) {
+		u64 len = min_t(u64, end - start, SZ_1G);
+
+		memset(region->kaddr + start, 0, len);
+		atomic64_add(len, &region->scrub_done);
+		start += len;
+	}
+}
+
+static void egm_scrub_share(struct egm_region *region, u64 start, u64 end,
+			    int method)
+{
+	while (start < end && !egm_scrub_stopped(region)) {
+		u64 len = min_t(u64, end - start, EGM_SCRUB_CHUNK);
+
+		egm_zero(region->kaddr + start, len, method);
+		atomic64_add(len, &region->scrub_done);
+		start += len;
+		cond_resched();
+	}
+}
+
+/* The uevent that tells tools a region is ready, without polling. */
+static char *egm_scrub_clean_env[] = { "EGM_SCRUB_STATE=clean", NULL };
+
+static void egm_scrub_finish(struct egm_region *region)
+{
+	u64 ns = ktime_to_ns(ktime_sub(ktime_get(), region->scrub_started));
+	bool clean = false;
+
+	down_write(&region->lock);
+	if (!region->revoked && region->scrub_state == EGM_SCRUB_SCRUBBING) {
+		region->scrub_state = EGM_SCRUB_CLEAN;
+		region->scrub_last_ns = ns;
+		region->scrub_last_threads = region->scrub_nr_workers;
+		clean = true;
+	}
+	up_write(&region->lock);
+	wake_up_all(&region->scrub_wait);
+	if (clean)
+		kobject_uevent_env(&region->dev.kobj, KOBJ_CHANGE,
+				   egm_scrub_clean_env);
+}
+
+static void egm_scrub_work(struct work_struct *work)
+{
+	struct egm_scrub_worker *worker =
+		container_of(work, struct egm_scrub_worker, work);
+	struct egm_region *region = worker->region;
+	u64 pages = region->pdata->size >> PAGE_SHIFT;
+	unsigned int n = region->scrub_nr_workers;
+	u64 per = div_u64(pages + n - 1, n);
+	u64 start = min(per * worker->index, pages) << PAGE_SHIFT;
+	u64 end = min(per * (worker->index + 1), pages) << PAGE_SHIFT;
+
+	if (region->scrub_method == EGM_SCRUB_RFC)
+		egm_scrub_share_rfc(region, start, end);
+	else
+		egm_scrub_share(region, start, end, region->scrub_method);
+	if (atomic_dec_and_test(&region->scrub_running))
+		egm_scrub_finish(region);
+}
+
+static const struct cpumask *egm_scrub_cpus(struct egm_region *region)
+{
+	int node = region->numa_node;
+
+	if (node != NUMA_NO_NODE &&
+	    cpumask_intersects(cpumask_of_node(node), cpu_online_mask))
+		return cpumask_of_node(node);
+	return cpu_online_mask;
+}
+
+/* Starts a scrub of a dirty region; the caller holds its lock for writing. */
+void egm_scrub_start_locked(struct egm_region *region)
+{
+	const struct cpumask *cpus;
+	unsigned int i, n;
+	int cpu;
+
+	if (region->scrub_state != EGM_SCRUB_DIRTY || region->revoked)
+		return;
+	region->scrub_method = READ_ONCE(scrub_method);
+	cpus_read_lock();
+	cpus = egm_scrub_cpus(region);
+	n = READ_ONCE(scrub_threads);
+	if (!n)
+		n = cpumask_weight_and(cpus, cpu_online_mask);
+	if (region->scrub_method == EGM_SCRUB_RFC || !n)
+		n = 1;
+	region->scrub_nr_workers = n;
+	region->scrub_state = EGM_SCRUB_SCRUBBING;
+	region->scrub_started = ktime_get();
+	atomic64_set(&region->scrub_done, 0);
+	atomic_set(&region->scrub_running, n);
+	cpu = -1;
+	for (i = 0; i < n; i++) {
+		cpu = cpumask_next_and(cpu, cpus, cpu_online_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first_and(cpus, cpu_online_mask);
+		queue_work_on(cpu, egm_scrub_wq, &region->scrub_workers[i].work);
+	}
+	cpus_read_unlock();
+}
+
+/*
+ * Waits until the region is clean or revoked, starting a scrub if nobody
+ * has. Returns 0, -EAGAIN for a non-blocking caller, or -EINTR on a fatal
+ * signal (the scrub goes on).
+ */
+int egm_scrub_wait_clean(struct egm_region *region, bool nonblock)
+{
+	down_write(&region->lock);
+	egm_scrub_start_locked(region);
+	up_write(&region->lock);
+	if (nonblock)
+		return -EAGAIN;
+	if (wait_event_killable(region->scrub_wait,
+				READ_ONCE(region->scrub_state) != EGM_SCRUB_SCRUBBING ||
+				READ_ONCE(region->revoked)))
+		return -EINTR;
+	return 0;
+}
+
+/* After revocation: wakes the waiters and waits for the workers to stop. */
+void egm_scrub_stop(struct egm_region *region)
+{
+	unsigned int i;
+
+	wake_up_all(&region->scrub_wait);
+	for (i = 0; i < nr_cpu_ids; i++)
+		flush_work(&region->scrub_workers[i].work);
+}
+
+int egm_scrub_init_region(struct egm_region *region)
+{
+	unsigned int i;
+
+	init_waitqueue_head(&region->scrub_wait);
+	region->scrub_state = EGM_SCRUB_DIRTY;
+	region->scrub_workers = kcalloc(nr_cpu_ids,
+					sizeof(*region->scrub_workers),
+					GFP_KERNEL);
+	if (!region->scrub_workers)
+		return -ENOMEM;
+	for (i = 0; i < nr_cpu_ids; i++) {
+		region->scrub_workers[i].region = region;
+		region->scrub_workers[i].index = i;
+		INIT_WORK(&region->scrub_workers[i].work, egm_scrub_work);
+	}
+	return 0;
+}
+
+/* Binding: scrub right away unless scrub_on_probe is off. */
+void egm_scrub_region_added(struct egm_region *region)
+{
+	if (!READ_ONCE(scrub_on_probe))
+		return;
+	down_write(&region->lock);
+	egm_scrub_start_locked(region);
+	up_write(&region->lock);
+}
+
+u64 egm_scrub_throughput_mib(const struct egm_region *region)
+{
+	if (!region->scrub_last_ns)
+		return 0;
+	return div64_u64((region->pdata->size >> 20) * NSEC_PER_SEC,
+			 region->scrub_last_ns);
+}
+
+int egm_scrub_init(void)
+{
+	/* Per-CPU, so that each worker zeroes from the CPU it was sent to. */
+	egm_scrub_wq = alloc_workqueue("egm_scrub", WQ_CPU_INTENSIVE, 0);
+	return egm_scrub_wq ? 0 : -ENOMEM;
+}
+
+void egm_scrub_exit(void)
+{
+	destroy_workqueue(egm_scrub_wq);
+}
