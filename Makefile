@@ -53,7 +53,7 @@ $(BUILD)/guest/egm-test: tests/guest/egm-test.c tests/guest/tap.h tests/guest/ma
 
 $(BUILD)/guest/egm-bench: bench/egm-bench.c tests/guest/mapping-cost.h
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -Itests/guest -static -o $@ bench/egm-bench.c
+	$(CC) $(USER_CFLAGS) -Itests/guest -static -pthread -o $@ bench/egm-bench.c
 
 # The guest of the VM that the simulated host runs on EGM.
 $(BUILD)/guest/nested-payload.elf: tests/guest/nested-payload.S

@@ -7,8 +7,14 @@
  *
  *   egm-bench touch DEVICE SIZE     map SIZE bytes at offset 0, touch, unmap
  *   egm-bench map DEVICE SIZE       mmap() and munmap() only
+ *   egm-bench memset-ram SIZE THREADS
+ *                                   user-space memset of SIZE bytes of
+ *                                   ordinary RAM on THREADS threads, after
+ *                                   a warm-up pass: the bandwidth reference
+ *   egm-bench open DEVICE           the time of one open()
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -68,20 +74,110 @@ static int measure(const char *device, uint64_t size, int touch)
 	return 0;
 }
 
-int main(int argc, char **argv)
+struct memset_share {
+	uint8_t *start;
+	size_t len;
+};
+
+static void *memset_share(void *arg)
+{
+	struct memset_share *share = arg;
+
+	memset(share->start, 0, share->len);
+	return NULL;
+}
+
+/* Each thread zeroes its own share, as the driver's scrub workers do. */
+static double memset_threads(uint8_t *buf, uint64_t size, unsigned int n)
+{
+	struct memset_share shares[64];
+	pthread_t threads[64];
+	uint64_t per = (size / PAGE + n - 1) / n * PAGE;
+	double t0 = now_us();
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t start = per * i < size ? per * i : size;
+		uint64_t end = start + per < size ? start + per : size;
+
+		shares[i] = (struct memset_share){ buf + start, end - start };
+		pthread_create(&threads[i], NULL, memset_share, &shares[i]);
+	}
+	for (unsigned int i = 0; i < n; i++)
+		pthread_join(threads[i], NULL);
+	return now_us() - t0;
+}
+
+static int memset_ram(uint64_t size, unsigned int threads)
+{
+	uint8_t *buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	double us;
+
+	if (buf == MAP_FAILED) {
+		fprintf(stderr, "egm-bench: cannot allocate %" PRIu64 " bytes: %s\n",
+			size, strerror(errno));
+		return 1;
+	}
+	memset_threads(buf, size, threads);	/* warm-up */
+	us = memset_threads(buf, size, threads);
+	printf("threads=%u ms=%.1f mib_s=%.0f\n", threads, us / 1e3,
+	       (size >> 20) / (us / 1e6));
+	munmap(buf, size);
+	return 0;
+}
+
+static int time_open(const char *device)
+{
+	double t0 = now_us();
+	int fd = open(device, O_RDWR);
+	double us = now_us() - t0;
+
+	if (fd < 0) {
+		fprintf(stderr, "egm-bench: %s: %s\n", device, strerror(errno));
+		return 1;
+	}
+	printf("open_us=%.1f\n", us);
+	close(fd);
+	return 0;
+}
+
+static uint64_t parse_size(const char *arg)
 {
 	char *end;
-	uint64_t size;
+	uint64_t size = strtoull(arg, &end, 0);
 
-	if (argc != 4 || (strcmp(argv[1], "touch") && strcmp(argv[1], "map"))) {
-		fprintf(stderr, "usage: egm-bench touch|map DEVICE SIZE\n");
-		return 2;
-	}
-	size = strtoull(argv[3], &end, 0);
 	if (*end || !size || size % PAGE) {
 		fprintf(stderr, "egm-bench: SIZE must be a non-zero multiple of 4096: %s\n",
-			argv[3]);
+			arg);
+		return 0;
+	}
+	return size;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t size;
+
+	if (argc == 3 && !strcmp(argv[1], "open"))
+		return time_open(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "memset-ram")) {
+		unsigned int threads = strtoul(argv[3], NULL, 0);
+
+		size = parse_size(argv[2]);
+		if (!size || !threads || threads > 64) {
+			fprintf(stderr, "egm-bench: THREADS must be 1 to 64\n");
+			return 2;
+		}
+		return memset_ram(size, threads);
+	}
+	if (argc != 4 || (strcmp(argv[1], "touch") && strcmp(argv[1], "map"))) {
+		fprintf(stderr, "usage: egm-bench touch|map DEVICE SIZE\n"
+				"       egm-bench memset-ram SIZE THREADS\n"
+				"       egm-bench open DEVICE\n");
 		return 2;
 	}
+	size = parse_size(argv[3]);
+	if (!size)
+		return 2;
 	return measure(argv[2], size, !strcmp(argv[1], "touch"));
 }

@@ -10,9 +10,13 @@
  *                       entry sizes, fault and page-table costs, boundaries,
  *                       mprotect, fork, mremap, madvise
  *   egm-test split-race DEV SECONDS   splits a 1 GiB block being faulted in
+ *   egm-test scrub DEV SIZE   no data survives a tenant; open waits, or not
+ *   egm-test scrub-pattern DEV SIZE   just the first part of that
+ *   egm-test open DEV [nonblock]   exit 0 if open() works, else print errno
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -22,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -597,6 +602,303 @@ static int peek_words(uint64_t phys, unsigned int count)
 	return 0;
 }
 
+#define SYSFS_CLASS "/sys/class/egm"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* The region's scrub state from sysfs ("clean", "scrubbing", ...). */
+static const char *read_scrub_state(const char *name)
+{
+	static char state[32];
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), SYSFS_CLASS "/%s/scrub_state", name);
+	f = fopen(path, "r");
+	state[0] = 0;
+	if (f) {
+		if (!fgets(state, sizeof(state), f))
+			state[0] = 0;
+		fclose(f);
+	}
+	state[strcspn(state, "\n")] = 0;
+	return state;
+}
+
+static bool wait_for_state(const char *name, const char *want, double ms)
+{
+	double end = now_ms() + ms;
+
+	while (strcmp(read_scrub_state(name), want)) {
+		if (now_ms() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
+/* Offsets of the first and last byte of every 1 GiB and 2 MiB block. */
+static unsigned int edge_offsets(uint64_t size, uint64_t *out, unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (uint64_t block = 0; block < size && n + 2 <= max; block += 2 * MIB) {
+		out[n++] = block;
+		out[n++] = (block + 2 * MIB < size ? block + 2 * MIB : size) - 1;
+	}
+	return n;
+}
+
+/* Counts the nonzero 64-bit words of the whole mapping. */
+static uint64_t nonzero_words(const uint8_t *map, uint64_t size)
+{
+	const uint64_t *w = (const uint64_t *)map;
+	uint64_t bad = 0;
+
+	for (uint64_t i = 0; i < size / 8; i++)
+		bad += w[i] != 0;
+	return bad;
+}
+
+/*
+ * One tenant fills the region; the next one finds every byte zero, at
+ * every block edge too.
+ */
+static void test_pattern_is_gone(const char *dev, const char *name,
+				 uint64_t size)
+{
+	static uint64_t edges[4096];
+	unsigned int n = edge_offsets(size, edges, 4096), bad_edges = 0;
+	double waited;
+	uint8_t *map;
+	int fd = open(dev, O_RDWR);
+
+	if (!tap_ok(fd >= 0, "the first tenant opens %s", dev))
+		return;
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!tap_ok(map != MAP_FAILED, "and maps all of it"))
+		return;
+	memset(map, 0xa5, size);
+	munmap(map, size);
+	close(fd);
+	tap_ok(!strcmp(read_scrub_state(name), "scrubbing"),
+	       "its close starts a scrub right away (state %s)",
+	       read_scrub_state(name));
+
+	waited = now_ms();
+	fd = open(dev, O_RDWR);
+	waited = now_ms() - waited;
+	if (!tap_ok(fd >= 0, "the next tenant's open waits for the scrub, then succeeds (%.0f ms)",
+		    waited))
+		return;
+	tap_ok(!strcmp(read_scrub_state(name), "in_use"), "the state is in_use");
+	map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (!tap_ok(map != MAP_FAILED, "the next tenant maps all of it"))
+		return;
+	for (unsigned int i = 0; i < n; i++)
+		bad_edges += map[edges[i]] != 0;
+	tap_ok(!bad_edges, "the first and last byte of every 2 MiB block are zero (%u of %u not)",
+	       bad_edges, n);
+	tap_ok(nonzero_words(map, size) == 0,
+	       "every byte of the %" PRIu64 " MiB is zero", size / MIB);
+	munmap(map, size);
+	close(fd);
+}
+
+/* open() of a clean region does not wait, whatever its size. */
+static void test_clean_open_is_instant(const char *dev, const char *name)
+{
+	double worst = 0;
+
+	for (int i = 0; i < 3; i++) {
+		double t;
+		int fd;
+
+		if (!wait_for_state(name, "clean", 120000))
+			break;
+		t = now_ms();
+		fd = open(dev, O_RDWR);
+		t = now_ms() - t;
+		if (fd < 0)
+			break;
+		worst = t > worst ? t : worst;
+		close(fd);
+	}
+	tap_ok(worst > 0 && worst < 10,
+	       "open() of a clean region takes under 10 ms (worst of 3: %.3f ms)",
+	       worst);
+}
+
+/* Opens and closes, so that a scrub starts; returns false on failure. */
+static bool start_scrub(const char *dev, const char *name)
+{
+	int fd;
+
+	if (!wait_for_state(name, "clean", 120000))
+		return false;
+	fd = open(dev, O_RDWR);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static void test_nonblocking_open(const char *dev, const char *name)
+{
+	int fd, err;
+
+	if (!tap_ok(start_scrub(dev, name), "a scrub is started"))
+		return;
+	fd = open(dev, O_RDWR | O_NONBLOCK);
+	err = fd < 0 ? errno : 0;
+	tap_ok(err == EAGAIN, "O_NONBLOCK open during the scrub gets EAGAIN (%s, state %s)",
+	       strerror(err), read_scrub_state(name));
+	if (fd >= 0)
+		close(fd);
+	tap_ok(wait_for_state(name, "clean", 120000), "the scrub still ends clean");
+}
+
+/* Where a task sleeps, from /proc/PID/wchan. */
+static void task_wchan(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
+	buf[0] = 0;
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(buf, len, f))
+			buf[0] = 0;
+		fclose(f);
+	}
+}
+
+/*
+ * A waiter killed in open() dies at once (the kernel's wait returns
+ * -EINTR; a killed task cannot report it) and the scrub goes on.
+ */
+static void test_killed_waiter(const char *dev, const char *name)
+{
+	char wchan[64] = "";
+	double killed_at, died_in;
+	pid_t child;
+	int status;
+
+	if (!tap_ok(start_scrub(dev, name), "a scrub is started"))
+		return;
+	child = fork();
+	if (child == 0) {
+		int fd = open(dev, O_RDWR);
+
+		_exit(fd >= 0 ? 0 : 1);
+	}
+	for (int i = 0; i < 200 && !strstr(wchan, "egm"); i++) {
+		usleep(1000);
+		task_wchan(child, wchan, sizeof(wchan));
+	}
+	tap_ok(strstr(wchan, "egm"),
+	       "a second process sleeps in open() during the scrub (wchan %s, state %s)",
+	       wchan, read_scrub_state(name));
+	killed_at = now_ms();
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	died_in = now_ms() - killed_at;
+	tap_ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	       "SIGKILL ends it in open()");
+	tap_ok(died_in < 100, "at once (%.1f ms), not at the end of the scrub",
+	       died_in);
+	tap_ok(!strcmp(read_scrub_state(name), "scrubbing") ||
+	       !strcmp(read_scrub_state(name), "clean"),
+	       "the scrub goes on (state %s)", read_scrub_state(name));
+	tap_ok(wait_for_state(name, "clean", 120000), "and ends clean");
+}
+
+/* Does this uevent say that region @name became clean? */
+static bool is_clean_uevent(const char *msg, size_t len, const char *name)
+{
+	bool ours = false, clean = false;
+	size_t name_len = strlen(name);
+
+	for (size_t i = 0; i < len; i += strlen(msg + i) + 1) {
+		const char *field = msg + i;
+		size_t flen = strlen(field);
+
+		if (!strncmp(field, "DEVPATH=", 8) && flen > name_len &&
+		    !strcmp(field + flen - name_len, name) &&
+		    field[flen - name_len - 1] == '/')
+			ours = true;
+		if (!strcmp(field, "EGM_SCRUB_STATE=clean"))
+			clean = true;
+	}
+	return ours && clean;
+}
+
+/* Tools can wait for a clean region without polling: a change uevent. */
+static void test_clean_uevent(const char *dev, const char *name)
+{
+	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	struct timeval timeout = { .tv_sec = 120 };
+	char msg[4096];
+	bool seen = false;
+	int sock = socket(AF_NETLINK, SOCK_DGRAM, NETLINK_KOBJECT_UEVENT);
+
+	if (!tap_ok(sock >= 0 && !bind(sock, (struct sockaddr *)&addr, sizeof(addr)),
+		    "listen to kernel uevents"))
+		return;
+	setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+	if (!tap_ok(start_scrub(dev, name), "a scrub is started")) {
+		close(sock);
+		return;
+	}
+	while (!seen) {
+		ssize_t len = recv(sock, msg, sizeof(msg) - 1, 0);
+
+		if (len <= 0)
+			break;
+		msg[len] = 0;
+		seen = is_clean_uevent(msg, len, name);
+	}
+	tap_ok(seen, "a change uevent with EGM_SCRUB_STATE=clean arrives for %s",
+	       name);
+	tap_ok(!strcmp(read_scrub_state(name), "clean"),
+	       "and the state reads clean then (%s)", read_scrub_state(name));
+	close(sock);
+}
+
+/* egm-test open DEV [nonblock]: exit 0 if open() succeeds, else print errno. */
+static int try_open(const char *dev, bool nonblock)
+{
+	int fd = open(dev, O_RDWR | (nonblock ? O_NONBLOCK : 0));
+
+	if (fd < 0) {
+		printf("%s\n", strerrorname_np(errno));
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int test_scrub(const char *dev, uint64_t size)
+{
+	const char *name = strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev;
+
+	tap_ok(wait_for_state(name, "clean", 120000),
+	       "%s is clean after the probe's scrub", name);
+	test_pattern_is_gone(dev, name, size);
+	test_clean_open_is_instant(dev, name);
+	test_nonblocking_open(dev, name);
+	test_killed_waiter(dev, name);
+	test_clean_uevent(dev, name);
+	return tap_exit_status();
+}
+
 struct toucher {
 	volatile uint8_t *block;
 	volatile bool stop;
@@ -681,6 +983,15 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "mapping"))
 		return test_mapping(argv[2], strtoull(argv[3], NULL, 0),
 				    strtoull(argv[4], NULL, 0), argv[5]);
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "open"))
+		return try_open(argv[2], argc == 4 && !strcmp(argv[3], "nonblock"));
+	if (argc == 4 && !strcmp(argv[1], "scrub-pattern")) {
+		test_pattern_is_gone(argv[2], strrchr(argv[2], '/') + 1,
+				     strtoull(argv[3], NULL, 0));
+		return tap_exit_status();
+	}
+	if (argc == 4 && !strcmp(argv[1], "scrub"))
+		return test_scrub(argv[2], strtoull(argv[3], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "split-race"))
 		return test_split_race(argv[2], strtoul(argv[3], NULL, 0));
 	if (argc == 5 && !strcmp(argv[1], "show-pattern"))
@@ -691,6 +1002,9 @@ int main(int argc, char **argv)
 			"       egm-test show-pattern DEV SIZE BASE\n"
 			"       egm-test peek-words PHYS COUNT\n"
 			"       egm-test mapping DEV SIZE BASE huge|4k|remap\n"
-			"       egm-test split-race DEV SECONDS\n");
+			"       egm-test split-race DEV SECONDS\n"
+			"       egm-test scrub DEV SIZE\n"
+			"       egm-test scrub-pattern DEV SIZE\n"
+			"       egm-test open DEV [nonblock]\n");
 	return 2;
 }

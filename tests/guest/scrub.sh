@@ -1,0 +1,95 @@
+# Scrubbing: no tenant sees the data of the one before; open() of a clean
+# region is instant, of a dirty one waits (or EAGAIN, or dies on SIGKILL);
+# every zeroing method zeroes; unbind and unload stop a scrub at once.
+. ./lib.sh
+
+dev=$(echo $EXPECT_DEVICES | cut -d' ' -f1)
+pxm=${dev#egm}
+size=$(region_var "$pxm" SIZE)
+sys=/sys/class/egm/$dev
+params=/sys/module/nvgrace_egm/parameters
+
+wait_clean() { # wait_clean: up to 2 minutes
+	i=0
+	while [ "$(cat $sys/scrub_state)" != clean ] && [ $i -lt 1200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(cat $sys/scrub_state)" = clean ]
+}
+
+uptime_cs() { # centiseconds since boot
+	sed 's/^\([0-9]*\)\.\([0-9][0-9]\).*/\1\2/' /proc/uptime
+}
+
+check "nvgrace-egm loads" load_egm
+state=$(cat $sys/scrub_state)
+check "the probe starts a scrub (state $state)" \
+	sh -c "[ $state = scrubbing ] || [ $state = clean ]"
+is "scrub_on_probe defaults to on" "$(cat $params/scrub_on_probe)" Y
+is "scrub_threads defaults to 0 (the node's CPUs)" "$(cat $params/scrub_threads)" 0
+is "scrub_method defaults to memset" "$(cat $params/scrub_method)" memset
+check "the probe's scrub ends clean" wait_clean
+is "it used one worker per online CPU (the PXM has no CPUs)" \
+	"$(cat $sys/scrub_last_threads)" "$(grep -c ^processor /proc/cpuinfo)"
+is "scrub_progress reached the size" "$(cat $sys/scrub_progress)" "$size"
+check "a duration is recorded" test "$(cat $sys/scrub_last_duration_us)" -gt 0
+check "a throughput is recorded" test "$(cat $sys/scrub_last_throughput)" -gt 0
+note "probe scrub: $(($(cat $sys/scrub_last_duration_us) / 1000)) ms, $(cat $sys/scrub_last_throughput) MiB/s, $(cat $sys/scrub_last_threads) workers"
+
+check_fails "scrub_threads refuses a count above the CPUs" sh -c "echo 100000 >$params/scrub_threads"
+check_fails "scrub_threads refuses a word" sh -c "echo many >$params/scrub_threads"
+check "the log says why" sh -c "dmesg | grep -q 'scrub_threads must be 0'"
+check_fails "scrub_method refuses an unknown method" sh -c "echo bleach >$params/scrub_method"
+check "the log says why" sh -c "dmesg | grep -q 'scrub_method must be memset'"
+is "the parameters are unchanged" "$(cat $params/scrub_threads) $(cat $params/scrub_method)" "0 memset"
+
+# One worker makes the scrub last long enough to open, and kill, during it.
+echo 1 >$params/scrub_threads
+run_tap egm-test scrub /dev/$dev "$size"
+is "one worker when scrub_threads=1" "$(cat $sys/scrub_last_threads)" 1
+echo 0 >$params/scrub_threads
+
+for method in clear_page nontemporal rfc memset; do
+	echo $method >$params/scrub_method
+	note "scrub_method=$method"
+	run_tap egm-test scrub-pattern /dev/$dev "$size"
+	check "$method: ends clean" wait_clean
+	note "$method: $(cat $sys/scrub_last_throughput) MiB/s with $(cat $sys/scrub_last_threads) workers"
+done
+
+# Unbind and unload in the middle of a scrub: the slowest method on one
+# worker leaves time to do both while it runs.
+echo 1 >$params/scrub_threads
+echo clear_page >$params/scrub_method
+check "open and close start a scrub" egm-test open /dev/$dev
+check "it ends clean" wait_clean
+full_us=$(cat $sys/scrub_last_duration_us)
+note "a whole scrub with clear_page on one worker: $((full_us / 1000)) ms"
+check "open and close start a scrub" egm-test open /dev/$dev
+progress=$(cat $sys/scrub_progress)
+check "the scrub is running ($progress of $size bytes)" test "$progress" -lt "$size"
+check "unbind during the scrub ($progress of $size bytes done)" \
+	sh -c "echo nvgrace-egm.$pxm >$DRIVER_DIR/unbind"
+check_fails "/dev/$dev is gone" test -e /dev/$dev
+check "bind again" sh -c "echo nvgrace-egm.$pxm >$DRIVER_DIR/bind"
+check "the rebound region is scrubbed on probe and ends clean" wait_clean
+
+check "open and close start a scrub" egm-test open /dev/$dev
+progress=$(cat $sys/scrub_progress)
+check "the scrub is running ($progress of $size bytes)" test "$progress" -lt "$size"
+t0=$(uptime_cs)
+check "unload during the scrub ($progress of $size bytes done)" unload_egm
+elapsed_ms=$((($(uptime_cs) - t0) * 10))
+check "the unload did not wait for the scrub (${elapsed_ms} ms, a whole scrub takes $((full_us / 1000)) ms)" \
+	test $((elapsed_ms * 1000)) -lt "$full_us"
+
+check "nvgrace-egm loads with scrub_on_probe=0" load_egm scrub_on_probe=0
+is "the region is dirty" "$(cat $sys/scrub_state)" dirty
+is "O_NONBLOCK open of a dirty region gets EAGAIN" \
+	"$(egm-test open /dev/$dev nonblock)" EAGAIN
+state=$(cat $sys/scrub_state)
+check "and starts its scrub (state $state)" \
+	sh -c "[ $state = scrubbing ] || [ $state = clean ]"
+check "a blocking open then succeeds" egm-test open /dev/$dev
+check "nvgrace-egm unloads" unload_egm
