@@ -7,16 +7,20 @@
  *
  *   egm-bench touch DEVICE SIZE     map SIZE bytes at offset 0, touch, unmap
  *   egm-bench map DEVICE SIZE       mmap() and munmap() only
- *   egm-bench memset-ram SIZE THREADS
- *                                   user-space memset of SIZE bytes of
- *                                   ordinary RAM on THREADS threads, after
- *                                   a warm-up pass: the bandwidth reference
+ *   egm-bench memset SIZE THREADS [glibc|stosb [DEVICE]]
+ *                                   user-space zeroing of SIZE bytes of
+ *                                   ordinary RAM (or of DEVICE, mapped
+ *                                   shared) on THREADS threads, after a
+ *                                   warm-up pass: the bandwidth reference.
+ *                                   glibc's memset (default), or on x86-64
+ *                                   the kernel's own instruction, rep stosb
  *   egm-bench open DEVICE           the time of one open()
  */
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,18 +81,30 @@ static int measure(const char *device, uint64_t size, int touch)
 struct memset_share {
 	uint8_t *start;
 	size_t len;
+	bool stosb;
 };
 
 static void *memset_share(void *arg)
 {
 	struct memset_share *share = arg;
 
+#ifdef __x86_64__
+	if (share->stosb) {
+		void *dst = share->start;
+		size_t len = share->len;
+
+		__asm__ __volatile__("rep stosb"
+				     : "+D" (dst), "+c" (len) : "a" (0) : "memory");
+		return NULL;
+	}
+#endif
 	memset(share->start, 0, share->len);
 	return NULL;
 }
 
 /* Each thread zeroes its own share, as the driver's scrub workers do. */
-static double memset_threads(uint8_t *buf, uint64_t size, unsigned int n)
+static double memset_threads(uint8_t *buf, uint64_t size, unsigned int n,
+			     bool stosb)
 {
 	struct memset_share shares[64];
 	pthread_t threads[64];
@@ -99,7 +115,7 @@ static double memset_threads(uint8_t *buf, uint64_t size, unsigned int n)
 		uint64_t start = per * i < size ? per * i : size;
 		uint64_t end = start + per < size ? start + per : size;
 
-		shares[i] = (struct memset_share){ buf + start, end - start };
+		shares[i] = (struct memset_share){ buf + start, end - start, stosb };
 		pthread_create(&threads[i], NULL, memset_share, &shares[i]);
 	}
 	for (unsigned int i = 0; i < n; i++)
@@ -107,19 +123,31 @@ static double memset_threads(uint8_t *buf, uint64_t size, unsigned int n)
 	return now_us() - t0;
 }
 
-static int memset_ram(uint64_t size, unsigned int threads)
+/* Zeroes ordinary RAM, or with @device the device's memory mapped shared. */
+static int memset_memory(uint64_t size, unsigned int threads, bool stosb,
+			 const char *device)
 {
-	uint8_t *buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	int fd = device ? open(device, O_RDWR) : -1;
+	uint8_t *buf;
 	double us;
+
+	if (device && fd < 0) {
+		fprintf(stderr, "egm-bench: %s: %s\n", device, strerror(errno));
+		return 1;
+	}
+	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   device ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+		   fd, 0);
+	if (fd >= 0)
+		close(fd);
 
 	if (buf == MAP_FAILED) {
 		fprintf(stderr, "egm-bench: cannot allocate %" PRIu64 " bytes: %s\n",
 			size, strerror(errno));
 		return 1;
 	}
-	memset_threads(buf, size, threads);	/* warm-up */
-	us = memset_threads(buf, size, threads);
+	memset_threads(buf, size, threads, stosb);	/* warm-up */
+	us = memset_threads(buf, size, threads, stosb);
 	printf("threads=%u ms=%.1f mib_s=%.0f\n", threads, us / 1e3,
 	       (size >> 20) / (us / 1e6));
 	munmap(buf, size);
@@ -160,19 +188,27 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "open"))
 		return time_open(argv[2]);
-	if (argc == 4 && !strcmp(argv[1], "memset-ram")) {
+	if (argc >= 4 && argc <= 6 && !strcmp(argv[1], "memset")) {
 		unsigned int threads = strtoul(argv[3], NULL, 0);
+		bool stosb = argc >= 5 && !strcmp(argv[4], "stosb");
 
 		size = parse_size(argv[2]);
 		if (!size || !threads || threads > 64) {
 			fprintf(stderr, "egm-bench: THREADS must be 1 to 64\n");
 			return 2;
 		}
-		return memset_ram(size, threads);
+#ifndef __x86_64__
+		if (stosb) {
+			fprintf(stderr, "egm-bench: stosb is x86-64 only\n");
+			return 2;
+		}
+#endif
+		return memset_memory(size, threads, stosb,
+				     argc == 6 ? argv[5] : NULL);
 	}
 	if (argc != 4 || (strcmp(argv[1], "touch") && strcmp(argv[1], "map"))) {
 		fprintf(stderr, "usage: egm-bench touch|map DEVICE SIZE\n"
-				"       egm-bench memset-ram SIZE THREADS\n"
+				"       egm-bench memset SIZE THREADS [glibc|stosb [DEVICE]]\n"
 				"       egm-bench open DEVICE\n");
 		return 2;
 	}

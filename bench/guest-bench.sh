@@ -1,9 +1,12 @@
-# Runs inside the simulated host (make bench, platform bench-1s): the mapping
-# costs of one EGM region in map_mode=remap and map_mode=fault, and of the
-# same amount of memory exposed through device-dax (legacy pmem made a
-# 1 GiB-aligned devdax namespace) as the upstream reference. The modes
-# alternate, after one warm-up pass each, and the median of the rounds is
-# reported.
+# Runs inside the simulated host (make bench, platform bench-1s):
+# 1. the mapping costs of one EGM region in map_mode=remap and
+#    map_mode=fault, and of the same amount of memory exposed through
+#    device-dax (legacy pmem made a 1 GiB-aligned devdax namespace) as the
+#    upstream reference;
+# 2. the scrub throughput at every thread count and zeroing method, against
+#    user-space memset of ordinary RAM and the RFC's method, and the time
+#    open() takes on a scrubbed region.
+# Modes alternate, after a warm-up, and the median of the rounds is reported.
 . ./lib.sh
 
 rounds=$(sed -n 's/.*egm\.bench_rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
@@ -11,6 +14,16 @@ rounds=${rounds:-5}
 dev=/dev/$(echo $EXPECT_DEVICES | cut -d' ' -f1)
 param=/sys/module/nvgrace_egm/parameters/map_mode
 raw=/tmp/bench.raw
+sys=/sys/class/egm/${dev#/dev/}
+
+# Every close starts a scrub: let it finish before the next measurement.
+wait_clean() {
+	i=0
+	while [ "$(cat $sys/scrub_state)" != clean ] && [ $i -lt 3000 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
 
 check "nvgrace-egm loads" load_egm
 check "the host's root is mounted over 9p" mount_host_root
@@ -29,6 +42,7 @@ check "both expose at least 1 GiB ($((size >> 20)) MiB compared)" test "$size" -
 
 # measure LABEL ACTION SIZE: one egm-bench run, appended to $raw.
 measure() {
+	wait_clean
 	case $1 in
 	devdax) device=/dev/$dax ;;
 	*) device=$dev; echo "$1" >$param ;;
@@ -93,4 +107,95 @@ for other in remap devdax; do
 	check "fault mode touches no slower than $other (${touch_fault} ms vs ${touch_other} ms)" \
 		awk "BEGIN { exit !($touch_fault <= $touch_other * 1.10) }"
 done
+
+# Scrub throughput: the driver's scrub with 1..all CPUs as workers, for each
+# zeroing method, then the RFC's method (one thread, 1 GiB memsets), and
+# user-space memset of as much ordinary RAM on as many threads (the memory
+# bandwidth reference), alternating; medians in GiB/s.
+params=/sys/module/nvgrace_egm/parameters
+sraw=/tmp/scrub.raw
+ncpu=$(grep -c ^processor /proc/cpuinfo)
+methods="memset nontemporal clear_page"
+
+
+scrub_once() { # scrub_once METHOD THREADS
+	echo "$1" >$params/scrub_method
+	echo "$2" >$params/scrub_threads
+	wait_clean
+	egm-test open "$dev" || fail "open $dev"
+	wait_clean
+	echo "$1 $2 $(cat $sys/scrub_last_throughput)" >>"$sraw"
+}
+
+ram_once() { # ram_once THREADS glibc|stosb
+	out=$(egm-bench memset "$size" "$1" "$2") || { fail "egm-bench memset $1 $2"; return; }
+	echo "$2 $1 ${out##*mib_s=}" >>"$sraw"
+}
+
+# The same EGM memory zeroed from user space through 1 GiB entries: under
+# TCG the entry size, not the memory, sets the speed (see the report).
+egm_user_once() { # egm_user_once THREADS
+	wait_clean
+	out=$(egm-bench memset "$size" "$1" stosb "$dev") || { fail "egm-bench memset $1 on $dev"; return; }
+	echo "egmuser $1 ${out##*mib_s=}" >>"$sraw"
+}
+
+gib_s() { # gib_s LABEL THREADS: median MiB/s of the rounds, as GiB/s
+	grep "^$1 $2 " "$sraw" | awk '{ print $3 }' | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", v[int((NR + 1) / 2)] / 1024; else print "-" }'
+}
+
+rm -f "$sraw"
+for round in $(seq "$rounds"); do
+	for t in $(seq "$ncpu"); do
+		for m in $methods; do
+			scrub_once $m $t
+		done
+		ram_once $t glibc
+		ram_once $t stosb
+		egm_user_once $t
+	done
+	scrub_once rfc 1
+done
+
+# Time to VM start: open() of a region that was scrubbed in the background.
+for round in $(seq "$rounds"); do
+	wait_clean
+	echo "open $(egm-bench open "$dev" | sed 's/open_us=//')" >>"$sraw"
+done
+wait_clean
+echo memset >$params/scrub_method
+echo 0 >$params/scrub_threads
+
+note "bench: scrub of $mib MiB, $rounds rounds, medians in GiB/s"
+note "bench: threads | driver: $(printf '%-11s ' $methods)| user, RAM: glibc memset  rep stosb | user, EGM: rep stosb"
+for t in $(seq "$ncpu"); do
+	line=$(printf '%-7s |        ' "$t")
+	for m in $methods; do
+		line="$line $(printf '%-11s ' "$(gib_s $m $t)")"
+	done
+	note "bench: $line|             $(printf '%-13s %-9s' "$(gib_s glibc $t)" "$(gib_s stosb $t)")| $(gib_s egmuser $t)"
+done
+rfc=$(gib_s rfc 1)
+open_us=$(grep '^open ' "$sraw" | awk '{ print $2 }' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+rfc_open_ms=$(awk "BEGIN { printf \"%.0f\", $mib / 1024 / $rfc * 1000 }")
+note "bench: the RFC's method (1 thread, 1 GiB memsets): $rfc GiB/s"
+note "bench: open() of a scrubbed region: $open_us us; the RFC's open() zeroes first: $rfc_open_ms ms for $mib MiB"
+sed 's/^/# raw scrub: /' "$sraw"
+
+# The reference is the faster of the two user-space ways at each count.
+for t in $(seq "$ncpu"); do
+	ours=$(gib_s memset $t)
+	user=$(printf '%s\n%s\n' "$(gib_s glibc $t)" "$(gib_s stosb $t)" | sort -n | tail -n1)
+	check "scrub ($t threads): at least 0.9x the faster user-space zeroing of RAM ($ours vs $user GiB/s)" \
+		awk "BEGIN { exit !($ours >= 0.9 * $user) }"
+done
+one=$(gib_s memset 1)
+all=$(gib_s memset "$ncpu")
+check "scrub scales with threads ($one GiB/s on 1, $all GiB/s on $ncpu)" \
+	awk "BEGIN { exit !($all >= 1.3 * $one) }"
+check "open() of a scrubbed region takes under 10 ms ($open_us us)" \
+	awk "BEGIN { exit !($open_us < 10000) }"
+check "the driver's default scrub beats the RFC's method on $ncpu threads ($all vs $rfc GiB/s)" \
+	awk "BEGIN { exit !($all > $rfc) }"
 check "nvgrace-egm unloads" unload_egm

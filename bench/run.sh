@@ -1,6 +1,6 @@
 #!/bin/bash
-# make bench: boots the benchmark host (sim/platforms/bench-1s) on Linux 6.12
-# and runs bench/guest-bench.sh in it. Prints the report and keeps it in
+# make bench: the mapping and scrub benchmarks. Boots the benchmark host
+# (sim/platforms/bench-1s) on Linux 6.12 and runs bench/guest-bench.sh in it. Prints the report and keeps it in
 # build/bench/report.txt; the whole guest output stays in build/runs/.
 #
 #   BENCH_ROUNDS=N (default 5) rounds per mode.
@@ -18,7 +18,7 @@ status=0
 sim/run-guest.sh -k 6.12 -p bench-1s -t bench/guest-bench.sh -T 3600 \
 	-o build/runs/bench -a "memmap=3G!0x100000000 egm.bench_rounds=$rounds" || status=$?
 {
-	echo "nvgrace-egm mapping benchmark, $(date -u +%Y-%m-%d), $(qemu-system-x86_64 --version | head -n1)"
+	echo "nvgrace-egm benchmark (mapping, scrubbing), $(date -u +%Y-%m-%d), $(qemu-system-x86_64 --version | head -n1)"
 	echo "guest: $(sed -n 's/^KVER=//p' build/runs/bench/initramfs/root/egm/platform.env), platform bench-1s, TCG"
 	sed -n 's/^# bench: //p' build/runs/bench/result.tap
 	grep -E '^(not )?ok ' build/runs/bench/result.tap
