@@ -3,7 +3,8 @@
 #   make                 module for KVER (default 6.12), user space, tests
 #   make demo            boot the simulated GB200 host and show the driver
 #   make check           host unit tests + in-guest tests on 6.12 and 6.1
-#   make bench           mapping benchmark: remap vs fault vs device-dax
+#   make check-debug     the in-guest suite on a lockdep+KASAN kernel built here
+#   make bench           mapping and scrub benchmarks
 #   make deps            install the Debian packages the project needs
 #   make module KVER=6.1 the module for another cached kernel, or
 #   make module KDIR=/lib/modules/$(uname -r)/build   for any kernel tree
@@ -85,6 +86,10 @@ unit: unit-build
 check:
 	scripts/check.sh
 
+# The suite on a kernel built with lockdep and KASAN (sim/build-debug-kernel.sh).
+check-debug:
+	KERNELS=6.12-debug scripts/check.sh
+
 demo:
 	scripts/demo.sh
 
@@ -94,4 +99,4 @@ bench:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps kernels module user guest-prereqs unit-build unit check demo bench clean
+.PHONY: all deps kernels module user guest-prereqs unit-build unit check check-debug demo bench clean

@@ -2,7 +2,7 @@
 # Fetch a Debian kernel (image, modules, headers, kbuild) into the project's
 # cache without installing anything on the host. Prints the cache directory.
 #
-#   sim/fetch-kernel.sh 6.12|6.1 [CACHE_DIR]
+#   sim/fetch-kernel.sh 6.12|6.1|6.12-debug [CACHE_DIR]
 #
 # The series name is resolved through Debian's meta packages, so the newest
 # kernel of that series in the archive is used; the result is kept in
@@ -14,6 +14,9 @@ cache=${2:-$(cd "$(dirname "$0")/.." && pwd)/.cache}
 dest=$cache/kernels/$series
 
 die() { echo "fetch-kernel: $*" >&2; exit 1; }
+
+# Debian has no lockdep/KASAN kernel: that one is built from source.
+[ "$series" != 6.12-debug ] || exec "$(dirname "$0")/build-debug-kernel.sh"
 
 if [ -f "$dest/kver" ] && [ -f "$dest/ready" ]; then
 	echo "$dest"

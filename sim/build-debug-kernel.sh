@@ -1,0 +1,64 @@
+#!/bin/bash
+# Builds a debug kernel for the simulated host from Debian's linux-source-6.12:
+# x86_64_defconfig plus what the tests need, with lockdep (PROVE_LOCKING),
+# KASAN, DEBUG_VM and atomic-sleep checks. Debian ships no such kernel, so
+# the locking and memory-safety checks of the suite need this one. It lands
+# in the cache like a fetched kernel (series "6.12-debug"), so that
+#
+#   make check KERNELS=6.12-debug        (or: make check-debug)
+#
+# runs the whole in-guest suite on it. About 30 minutes on 2 cores; the
+# result is reused. Prints the cache directory.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+dest=$top/.cache/kernels/6.12-debug
+die() { echo "build-debug-kernel: $*" >&2; exit 1; }
+
+if [ -f "$dest/ready" ]; then
+	echo "$dest"
+	exit 0
+fi
+rm -rf "$dest"
+mkdir -p "$dest/src" "$dest/root/boot"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+(cd "$tmp" && apt-get download -q linux-source-6.12 >/dev/null 2>&1) ||
+	die "cannot download linux-source-6.12"
+dpkg-deb --fsys-tarfile "$tmp"/linux-source-6.12_*.deb |
+	tar -x -C "$tmp" './usr/src/linux-source-6.12.tar.xz'
+tar -xJf "$tmp/usr/src/linux-source-6.12.tar.xz" -C "$dest/src" --strip-components=1
+rm -rf "$tmp/usr"
+
+cd "$dest/src"
+make -s x86_64_defconfig
+# Built in, so that the guest needs no module files of this kernel.
+scripts/config --set-str LOCALVERSION -egm-debug \
+	-d LOCALVERSION_AUTO -d DEBUG_INFO -d DEBUG_INFO_DWARF5 \
+	-e DEBUG_INFO_NONE -d MODULE_SIG -d SECURITY_SELINUX \
+	-e MODULES -e MODULE_UNLOAD -e KALLSYMS -e KALLSYMS_ALL \
+	-e NUMA -e ACPI_NUMA -e X86_64_ACPI_NUMA -e ACPI_TABLE_UPGRADE \
+	-e BLK_DEV_INITRD -e DEVTMPFS -e DEVTMPFS_MOUNT \
+	-e TRANSPARENT_HUGEPAGE -e PCI -e HOTPLUG_PCI \
+	-e VIRTIO -e VIRTIO_PCI -e NET_9P -e NET_9P_VIRTIO -e 9P_FS \
+	-e LIBNVDIMM -e X86_PMEM_LEGACY -e BLK_DEV_PMEM -e ZONE_DEVICE \
+	-e DEV_DAX -e DEV_DAX_PMEM -e MEMORY_HOTPLUG \
+	-e DEBUG_KERNEL -e PROVE_LOCKING -e DEBUG_ATOMIC_SLEEP -e DEBUG_VM \
+	-e DEBUG_LIST -e KASAN -e KASAN_GENERIC -e KASAN_INLINE \
+	-e DEBUG_FS -e DEBUG_KMEMLEAK -d DEBUG_KMEMLEAK_DEFAULT_OFF \
+	-e SOFTLOCKUP_DETECTOR -e DETECT_HUNG_TASK
+make -s olddefconfig
+for opt in PROVE_LOCKING KASAN DEBUG_KMEMLEAK TRANSPARENT_HUGEPAGE ACPI_TABLE_UPGRADE 9P_FS; do
+	grep -q "^CONFIG_$opt=y" .config || die "CONFIG_$opt did not stick"
+done
+make -s -j"$(nproc)" bzImage modules >"$dest/build.log" 2>&1 ||
+	{ tail -n 30 "$dest/build.log" >&2; die "kernel build failed (log: $dest/build.log)"; }
+kver=$(make -s kernelrelease)
+cp arch/x86/boot/bzImage "$dest/root/boot/vmlinuz-$kver"
+make -s INSTALL_MOD_PATH="$dest/root" modules_install >/dev/null
+# The layout of a fetched kernel: headers (here the build tree) for M= builds.
+mkdir -p "$dest/root/usr/src"
+ln -sfn "$dest/src" "$dest/root/usr/src/linux-headers-$kver"
+echo "$kver" >"$dest/kver"
+touch "$dest/ready"
+echo "$dest"
