@@ -885,6 +885,60 @@ static int try_open(const char *dev, bool nonblock)
 	return 0;
 }
 
+/* The scrub starts when the last mapping goes, not when the fd closes. */
+static void test_scrub_waits_for_mappings(const char *dev, const char *name)
+{
+	uint8_t *map;
+	int fd;
+
+	if (!tap_ok(wait_for_state(name, "clean", 120000), "%s is clean", name))
+		return;
+	fd = open(dev, O_RDWR);
+	if (!tap_ok(fd >= 0, "open %s", dev))
+		return;
+	map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (!tap_ok(map != MAP_FAILED, "a mapping outlives its fd"))
+		return;
+	map[0] = 0x5a;
+	tap_ok(!strcmp(read_scrub_state(name), "in_use"),
+	       "no scrub while it is mapped (state %s)", read_scrub_state(name));
+	tap_ok(map[0] == 0x5a, "the mapping keeps its data");
+	munmap(map, PAGE);
+	tap_ok(!strcmp(read_scrub_state(name), "scrubbing"),
+	       "the scrub starts when the mapping goes (state %s)",
+	       read_scrub_state(name));
+}
+
+/* Two waiters: one gets the clean region, the other EBUSY. */
+static void test_two_waiters(const char *dev, const char *name)
+{
+	pid_t children[2];
+	int got = 0, busy = 0, status;
+
+	if (!tap_ok(start_scrub(dev, name), "a scrub is started"))
+		return;
+	for (int i = 0; i < 2; i++) {
+		children[i] = fork();
+		if (children[i] == 0) {
+			int fd = open(dev, O_RDWR);
+
+			if (fd < 0)
+				_exit(errno == EBUSY ? 16 : 1);
+			usleep(500000);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		waitpid(children[i], &status, 0);
+		got += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		busy += WIFEXITED(status) && WEXITSTATUS(status) == 16;
+	}
+	tap_ok(got == 1 && busy == 1,
+	       "two openers waiting for a scrub: one gets the region, the other EBUSY (%d, %d)",
+	       got, busy);
+}
+
 static int test_scrub(const char *dev, uint64_t size)
 {
 	const char *name = strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev;
@@ -896,6 +950,8 @@ static int test_scrub(const char *dev, uint64_t size)
 	test_nonblocking_open(dev, name);
 	test_killed_waiter(dev, name);
 	test_clean_uevent(dev, name);
+	test_scrub_waits_for_mappings(dev, name);
+	test_two_waiters(dev, name);
 	return tap_exit_status();
 }
 
