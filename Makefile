@@ -5,6 +5,7 @@
 #   make check           host unit tests + in-guest tests on 6.12 and 6.1
 #   make check-debug     the in-guest suite on a lockdep+KASAN kernel built here
 #   make bench           mapping and scrub benchmarks
+#   make fuzz            the parser fuzzers, FUZZ_SECONDS each (default 300)
 #   make deps            install the Debian packages the project needs
 #   make module KVER=6.1 the module for another cached kernel, or
 #   make module KDIR=/lib/modules/$(uname -r)/build   for any kernel tree
@@ -68,17 +69,42 @@ user: $(BUILD)/sim/egm-platform $(BUILD)/guest/egm-test $(BUILD)/guest/egm-bench
 
 guest-prereqs: module user
 
-UNIT_TESTS := $(BUILD)/unit/test_regions $(BUILD)/unit/test_platform
+UNIT_TESTS := $(BUILD)/unit/test_regions $(BUILD)/unit/test_retired \
+	$(BUILD)/unit/test_platform
 
 $(BUILD)/unit/test_regions: tests/unit/test_regions.c kernel/egm_regions.c kernel/egm_regions.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Ikernel -Itests/include -o $@ tests/unit/test_regions.c kernel/egm_regions.c -lcmocka
+
+$(BUILD)/unit/test_retired: tests/unit/test_retired.c kernel/egm_retired.c kernel/egm_retired.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -Ikernel -Itests/include -o $@ tests/unit/test_retired.c kernel/egm_retired.c -lcmocka
 
 $(BUILD)/unit/test_platform: tests/unit/test_platform.c sim/builder/platform.c sim/builder/platform.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Isim/builder -o $@ tests/unit/test_platform.c sim/builder/platform.c -lcmocka
 
 unit-build: $(UNIT_TESTS)
+
+# libFuzzer targets for the module's parsers, with the seed corpus in the
+# repository; new inputs go to build/fuzz/ only. make check runs them briefly.
+FUZZERS := $(BUILD)/fuzz/fuzz_retired
+FUZZ_SECONDS ?= 300
+
+$(BUILD)/fuzz/fuzz_retired: tests/fuzz/fuzz_retired.c kernel/egm_retired.c kernel/egm_retired.h
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Ikernel -Itests/include -o $@ tests/fuzz/fuzz_retired.c kernel/egm_retired.c
+
+fuzz-build: $(FUZZERS)
+
+fuzz: fuzz-build
+	@for f in $(FUZZERS); do \
+		name=$$(basename $$f); name=$${name#fuzz_}; \
+		mkdir -p $(BUILD)/fuzz/corpus-$$name; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/ \
+			$(BUILD)/fuzz/corpus-$$name tests/fuzz/corpus/$$name || exit 1; \
+	done
 
 unit: unit-build
 	@for t in $(UNIT_TESTS); do $$t || exit 1; done
@@ -99,4 +125,4 @@ bench:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps kernels module user guest-prereqs unit-build unit check check-debug demo bench clean
+.PHONY: all deps kernels module user guest-prereqs unit-build unit fuzz-build fuzz check check-debug demo bench clean

@@ -3,7 +3,8 @@
 # everything, then runs lint, the host unit tests and the in-guest suite on
 # each kernel. Ends with one line "N passed, N failed".
 #
-#   KERNELS="6.12 6.1" (default) selects the guest kernels.
+#   KERNELS="6.12 6.1" (default) selects the guest kernels;
+#   FUZZ_SECONDS (default 20) bounds each fuzzer's run.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +27,7 @@ for k in $kernels; do
 		true
 	[ -f "build/kernel/$k/nvgrace-egm.ko" ] || { echo "check: module build failed for $k"; exit 1; }
 done
-make -s user unit-build || { echo "check: build failed"; exit 1; }
+make -s user unit-build fuzz-build || { echo "check: build failed"; exit 1; }
 
 echo "== lint"
 if scripts/lint.sh; then count lint 1 0; else count lint 0 1; fi
@@ -41,6 +42,15 @@ for t in build/unit/*; do
 	[ "$status" -eq 0 ] || bad=${bad:-1}
 	count "$(basename "$t")" "${ok:-0}" "${bad:-0}"
 done
+
+echo "== fuzzing (${FUZZ_SECONDS:-20} s per parser)"
+if make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}" >build/fuzz/check.log 2>&1; then
+	grep -h '^Done ' build/fuzz/check.log || true
+	count fuzz 1 0
+else
+	tail -n 20 build/fuzz/check.log
+	count fuzz 0 1
+fi
 
 for k in $kernels; do
 	echo "== in-guest suite on $k"

@@ -11,6 +11,7 @@ qemu-system-x86 qemu-utils                           # the simulated Grace host
 acpica-tools                                         # iasl: the EGM DSDT
 busybox-static cpio gzip xz-utils                    # the guest initramfs
 libcmocka-dev pkg-config                             # host unit tests
+clang libclang-rt-14-dev                             # libFuzzer (make fuzz)
 ndctl                                                # the device-dax reference (make bench)
 '
 read -r -a names <<<"$(echo "$package_list" | sed 's/#.*//' | tr '\n' ' ')"

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Retired pages: from the firmware's list of physical addresses to a sorted,
+ * merged set of retired blocks of one region. Pure C; see egm_retired.h.
+ */
+#include "egm_retired.h"
+
+static bool egm_is_power_of_two(u64 n)
+{
+	return n && !(n & (n - 1));
+}
+
+static void egm_swap_ranges(struct egm_retired_range *a,
+			    struct egm_retired_range *b)
+{
+	struct egm_retired_range t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* Heapsort by offset: in place, no allocation, O(n log n) worst case. */
+static void egm_sift_down(struct egm_retired_range *r, u32 root, u32 n)
+{
+	for (;;) {
+		u32 child = 2 * root + 1;
+
+		if (child >= n)
+			return;
+		if (child + 1 < n && r[child + 1].offset > r[child].offset)
+			child++;
+		if (r[root].offset >= r[child].offset)
+			return;
+		egm_swap_ranges(&r[root], &r[child]);
+		root = child;
+	}
+}
+
+static void egm_sort_ranges(struct egm_retired_range *r, u32 n)
+{
+	u32 i;
+
+	for (i = n / 2; i-- > 0;)
+		egm_sift_down(r, i, n);
+	for (i = n; i-- > 1;) {
+		egm_swap_ranges(&r[0], &r[i]);
+		egm_sift_down(r, 0, i);
+	}
+}
+
+/* Merges overlapping and touching neighbours of a sorted array. */
+static u32 egm_merge_ranges(struct egm_retired_range *r, u32 n)
+{
+	u32 i, out = 0;
+
+	for (i = 0; i < n; i++) {
+		struct egm_retired_range *last = &r[out ? out - 1 : 0];
+
+		if (out && r[i].offset <= last->offset + last->size) {
+			u64 end = r[i].offset + r[i].size;
+
+			if (end > last->offset + last->size)
+				last->size = end - last->offset;
+		} else {
+			r[out++] = r[i];
+		}
+	}
+	return out;
+}
+
+int egm_retired_build(const u64 *addrs, u64 count, u64 base, u64 size,
+		      u64 block_size, struct egm_retired_range *out,
+		      struct egm_retired_stats *stats)
+{
+	u32 i, n = 0;
+
+	*stats = (struct egm_retired_stats){ 0 };
+	if (count > EGM_RETIRED_MAX_ENTRIES || !egm_is_power_of_two(block_size))
+		return -1;
+	stats->entries = count;
+	for (i = 0; i < count; i++) {
+		u64 offset, block;
+
+		if (addrs[i] < base || addrs[i] - base >= size) {
+			stats->outside++;
+			continue;
+		}
+		offset = addrs[i] - base;
+		block = offset & ~(block_size - 1);
+		out[n].offset = block;
+		/* A region need not end on a block boundary. */
+		out[n].size = size - block < block_size ? size - block : block_size;
+		n++;
+	}
+	egm_sort_ranges(out, n);
+	stats->ranges = egm_merge_ranges(out, n);
+	return 0;
+}
+
+/* The index of the first range that ends after @offset. */
+static u32 egm_first_range_ending_after(const struct egm_retired_range *set,
+					u32 nr, u64 offset)
+{
+	u32 lo = 0, hi = nr;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (set[mid].offset + set[mid].size <= offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+bool egm_retired_overlaps(const struct egm_retired_range *set, u32 nr,
+			  u64 offset, u64 len)
+{
+	u32 i = egm_first_range_ending_after(set, nr, offset);
+
+	return len && i < nr && set[i].offset < offset + len;
+}
+
+int egm_retired_insert(struct egm_retired_range *set, u32 nr, u32 max,
+		       u64 offset, u64 size)
+{
+	u64 end = offset + size;
+	u32 lo = 0, hi = nr, j;
+
+	if (!size)
+		return nr;
+	/* The first range that starts after @offset. */
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (set[mid].offset <= offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0 && set[lo - 1].offset + set[lo - 1].size >= offset) {
+		/* Grows the range before it: no room needed. */
+		lo--;
+		if (end > set[lo].offset + set[lo].size)
+			set[lo].size = end - set[lo].offset;
+	} else if (lo < nr && end >= set[lo].offset) {
+		/* Grows the range after it downwards. */
+		if (end < set[lo].offset + set[lo].size)
+			end = set[lo].offset + set[lo].size;
+		set[lo].offset = offset;
+		set[lo].size = end - offset;
+	} else {
+		if (nr == max)
+			return -1;
+		for (j = nr++; j > lo; j--)
+			set[j] = set[j - 1];
+		set[lo].offset = offset;
+		set[lo].size = size;
+	}
+	/* A grown range may now reach the ranges after it. */
+	return lo + egm_merge_ranges(set + lo, nr - lo);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Retired pages: the firmware table parsed into a sorted set of retired
+ * blocks of a region. Pure C with no kernel dependencies, shared by the
+ * module, the host unit tests and the fuzzer.
+ */
+#ifndef EGM_RETIRED_H
+#define EGM_RETIRED_H
+
+#include <linux/types.h>
+
+/* The firmware table: u64 count; u64 addr[EGM_RETIRED_MAX_ENTRIES]. */
+#define EGM_RETIRED_MAX_ENTRIES 4096
+#define EGM_RETIRED_TABLE_SIZE (8 * (1 + EGM_RETIRED_MAX_ENTRIES))
+
+/* One retired range, as an offset into the region. */
+struct egm_retired_range {
+	u64 offset;
+	u64 size;
+};
+
+/* What parsing found, for the log and sysfs. */
+struct egm_retired_stats {
+	u32 entries;		/* entries the table's count announced */
+	u32 outside;		/* of those, outside the region: ignored */
+	u32 ranges;		/* merged ranges in the set */
+};
+
+/*
+ * Turns @count table entries (physical addresses) into sorted, merged
+ * ranges of whole @block_size blocks (a power of two) of the region
+ * [@base, @base + @size), in @out (room for @count ranges). Returns 0, or
+ * -1 when @count exceeds EGM_RETIRED_MAX_ENTRIES or @block_size is not a
+ * power of two (nothing is written then).
+ */
+int egm_retired_build(const u64 *addrs, u64 count, u64 base, u64 size,
+		      u64 block_size, struct egm_retired_range *out,
+		      struct egm_retired_stats *stats);
+
+/*
+ * Inserts one block into a sorted, merged set of @nr ranges with room for
+ * @max; returns the new count, or -1 when there is no room.
+ */
+int egm_retired_insert(struct egm_retired_range *set, u32 nr, u32 max,
+		       u64 offset, u64 size);
+
+/* Does [@offset, @offset + @len) touch a range of the set? O(log n). */
+bool egm_retired_overlaps(const struct egm_retired_range *set, u32 nr,
+			  u64 offset, u64 len);
+
+#endif /* EGM_RETIRED_H */
