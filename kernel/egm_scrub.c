@@ -159,7 +159,7 @@ static bool egm_scrub_stopped(struct egm_region *region)
 	return READ_ONCE(region->revoked);
 }
 
-/* The RFC's way, kept for measurement: 1 GiB memsets, no rescheduling. */
+/* The RFC's way, kept for measurement: one thread of 1 GiB memsets. */
 static void egm_scrub_share_rfc(struct egm_region *region, u64 start, u64 end)
 {
 	while (start < end && !egm_scrub_stopped(region)) {
@@ -168,6 +168,7 @@ static void egm_scrub_share_rfc(struct egm_region *region, u64 start, u64 end)
 		memset(region->kaddr + start, 0, len);
 		atomic64_add(len, &region->scrub_done);
 		start += len;
+		cond_resched();
 	}
 }
 
