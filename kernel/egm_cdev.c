@@ -100,7 +100,7 @@ static void egm_region_release(struct device *dev)
 	struct egm_region *region = container_of(dev, struct egm_region, dev);
 
 	egm_forget_remap_mms(region, false);
-	kfree(region->scrub_workers);
+	kvfree(region->scrub_workers);
 	if (region->inode)
 		iput(region->inode);
 	kfree(region);

@@ -90,6 +90,8 @@ static int egm_probe(struct platform_device *pdev)
 		return ret;
 	ret = egm_gpu_links_add_region(region);
 	if (ret) {
+		/* /dev/egmN was openable: stop any scrub an open started. */
+		egm_region_revoke(region);
 		egm_region_del_cdev(region);
 		return ret;
 	}

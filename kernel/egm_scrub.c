@@ -15,7 +15,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
@@ -200,11 +199,12 @@ static void egm_scrub_finish(struct egm_region *region)
 		region->scrub_last_threads = region->scrub_nr_workers;
 		clean = true;
 	}
-	up_write(&region->lock);
-	wake_up_all(&region->scrub_wait);
+	/* Under the lock, so that no new scrub can start before it is sent. */
 	if (clean)
 		kobject_uevent_env(&region->dev.kobj, KOBJ_CHANGE,
 				   egm_scrub_clean_env);
+	up_write(&region->lock);
+	wake_up_all(&region->scrub_wait);
 }
 
 static void egm_scrub_work(struct work_struct *work)
@@ -246,7 +246,11 @@ void egm_scrub_start_locked(struct egm_region *region)
 	if (region->scrub_state != EGM_SCRUB_DIRTY || region->revoked)
 		return;
 	region->scrub_method = READ_ONCE(scrub_method);
-	cpus_read_lock();
+	/*
+	 * No cpus_read_lock(): a worker queued to a CPU that goes offline
+	 * still runs, elsewhere. Queueing under the region's lock is what
+	 * matters: revocation's flush then sees every worker.
+	 */
 	cpus = egm_scrub_cpus(region);
 	n = READ_ONCE(scrub_threads);
 	if (!n)
@@ -265,7 +269,6 @@ void egm_scrub_start_locked(struct egm_region *region)
 			cpu = cpumask_first_and(cpus, cpu_online_mask);
 		queue_work_on(cpu, egm_scrub_wq, &region->scrub_workers[i].work);
 	}
-	cpus_read_unlock();
 }
 
 /*
@@ -275,9 +278,15 @@ void egm_scrub_start_locked(struct egm_region *region)
  */
 int egm_scrub_wait_clean(struct egm_region *region, bool nonblock)
 {
+	bool settled;
+
 	down_write(&region->lock);
 	egm_scrub_start_locked(region);
+	settled = region->scrub_state != EGM_SCRUB_SCRUBBING || region->revoked;
 	up_write(&region->lock);
+	/* It may have become clean since the caller looked: look again. */
+	if (settled)
+		return 0;
 	if (nonblock)
 		return -EAGAIN;
 	if (wait_event_killable(region->scrub_wait,
@@ -303,9 +312,9 @@ int egm_scrub_init_region(struct egm_region *region)
 
 	init_waitqueue_head(&region->scrub_wait);
 	region->scrub_state = EGM_SCRUB_DIRTY;
-	region->scrub_workers = kcalloc(nr_cpu_ids,
-					sizeof(*region->scrub_workers),
-					GFP_KERNEL);
+	region->scrub_workers = kvcalloc(nr_cpu_ids,
+					 sizeof(*region->scrub_workers),
+					 GFP_KERNEL);
 	if (!region->scrub_workers)
 		return -ENOMEM;
 	for (i = 0; i < nr_cpu_ids; i++) {

@@ -82,17 +82,31 @@ static ssize_t scrub_progress_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(scrub_progress);
 
+/* The last complete scrub, read consistently under the region's lock. */
+struct egm_last_scrub {
+	u64 duration_us;
+	u64 mib_per_s;
+	unsigned int threads;
+};
+
+static struct egm_last_scrub egm_last_scrub(struct device *dev)
+{
+	struct egm_region *region = egm_region(dev);
+	struct egm_last_scrub last;
+
+	down_read(&region->lock);
+	last.duration_us = region->scrub_last_ns / NSEC_PER_USEC;
+	last.mib_per_s = egm_scrub_throughput_mib(region);
+	last.threads = region->scrub_last_threads;
+	up_read(&region->lock);
+	return last;
+}
+
 static ssize_t scrub_last_duration_us_show(struct device *dev,
 					   struct device_attribute *attr,
 					   char *buf)
 {
-	struct egm_region *region = egm_region(dev);
-	u64 ns;
-
-	down_read(&region->lock);
-	ns = region->scrub_last_ns;
-	up_read(&region->lock);
-	return sysfs_emit(buf, "%llu\n", ns / NSEC_PER_USEC);
+	return sysfs_emit(buf, "%llu\n", egm_last_scrub(dev).duration_us);
 }
 static DEVICE_ATTR_RO(scrub_last_duration_us);
 
@@ -100,26 +114,14 @@ static ssize_t scrub_last_throughput_show(struct device *dev,
 					  struct device_attribute *attr,
 					  char *buf)
 {
-	struct egm_region *region = egm_region(dev);
-	u64 mib;
-
-	down_read(&region->lock);
-	mib = egm_scrub_throughput_mib(region);
-	up_read(&region->lock);
-	return sysfs_emit(buf, "%llu\n", mib);
+	return sysfs_emit(buf, "%llu\n", egm_last_scrub(dev).mib_per_s);
 }
 static DEVICE_ATTR_RO(scrub_last_throughput);
 
 static ssize_t scrub_last_threads_show(struct device *dev,
 				       struct device_attribute *attr, char *buf)
 {
-	struct egm_region *region = egm_region(dev);
-	unsigned int threads;
-
-	down_read(&region->lock);
-	threads = region->scrub_last_threads;
-	up_read(&region->lock);
-	return sysfs_emit(buf, "%u\n", threads);
+	return sysfs_emit(buf, "%u\n", egm_last_scrub(dev).threads);
 }
 static DEVICE_ATTR_RO(scrub_last_threads);
 
