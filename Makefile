@@ -18,6 +18,7 @@ BUILD := $(CURDIR)/build
 CACHE := $(CURDIR)/.cache
 USER_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror
 KERNEL_SOURCES := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
+UAPI_HEADERS := $(wildcard kernel/include/uapi/linux/*.h)
 
 ifeq ($(KDIR),)
 KTREE = $(CACHE)/kernels/$(KVER)/root/usr/src/linux-headers-$(shell cat $(CACHE)/kernels/$(KVER)/kver)
@@ -43,15 +44,20 @@ kernels: $(CACHE)/kernels/6.12/ready $(CACHE)/kernels/6.1/ready
 module: $(KERNEL_STAMP)
 	@mkdir -p $(MODULE_DIR)
 	@cp $(KERNEL_SOURCES) $(MODULE_DIR)/
+	@cp -r kernel/include $(MODULE_DIR)/
 	$(MAKE) -s -C $(KTREE) M=$(MODULE_DIR) modules
 
 $(BUILD)/sim/egm-platform: sim/builder/egm-platform.c sim/builder/platform.c sim/builder/platform.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ sim/builder/egm-platform.c sim/builder/platform.c
 
-$(BUILD)/guest/egm-test: tests/guest/egm-test.c tests/guest/tap.h tests/guest/mapping-cost.h
+$(BUILD)/guest/egm-test: tests/guest/egm-test.c tests/guest/tap.h tests/guest/mapping-cost.h tests/guest/pattern.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -static -pthread -o $@ tests/guest/egm-test.c
+
+$(BUILD)/guest/egm-retired-test: tests/guest/retired-test.c tests/guest/tap.h tests/guest/mapping-cost.h tests/guest/pattern.h $(UAPI_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -Ikernel/include/uapi -static -o $@ tests/guest/retired-test.c
 
 $(BUILD)/guest/egm-bench: bench/egm-bench.c tests/guest/mapping-cost.h
 	@mkdir -p $(@D)
@@ -65,6 +71,7 @@ $(BUILD)/guest/nested-payload.elf: tests/guest/nested-payload.S
 	@rm -f $(BUILD)/guest/nested-payload.o
 
 user: $(BUILD)/sim/egm-platform $(BUILD)/guest/egm-test $(BUILD)/guest/egm-bench \
+	$(BUILD)/guest/egm-retired-test \
 	$(BUILD)/guest/nested-payload.elf
 
 guest-prereqs: module user
@@ -72,7 +79,7 @@ guest-prereqs: module user
 UNIT_TESTS := $(BUILD)/unit/test_regions $(BUILD)/unit/test_retired \
 	$(BUILD)/unit/test_platform
 
-$(BUILD)/unit/test_regions: tests/unit/test_regions.c kernel/egm_regions.c kernel/egm_regions.h
+$(BUILD)/unit/test_regions: tests/unit/test_regions.c kernel/egm_regions.c kernel/egm_regions.h kernel/egm_retired.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Ikernel -Itests/include -o $@ tests/unit/test_regions.c kernel/egm_regions.c -lcmocka
 

@@ -12,11 +12,24 @@
 #include <linux/list.h>
 #include <linux/platform_device.h>
 #include <linux/rwsem.h>
+#include <linux/kfifo.h>
 #include <linux/ktime.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+
+/*
+ * Kbuild defines EGM_HAVE_PFN_ADDRESS_SPACE when the kernel tells drivers
+ * of poisoned PFN-map memory (register_pfn_address_space with
+ * pfn_to_vma_pgoff).
+ */
+#if defined(EGM_HAVE_PFN_ADDRESS_SPACE) && IS_ENABLED(CONFIG_MEMORY_FAILURE)
+#define EGM_MEMORY_FAILURE_NOTIFY
+#include <linux/memory-failure.h>
+#endif
+
+#include "egm_retired.h"
 
 #define EGM_DRIVER_NAME "nvgrace-egm"
 /* Real hosts have at most 4 sockets; leave room for odd firmware. */
@@ -27,6 +40,7 @@ struct egm_platform_data {
 	u64 base;
 	u64 size;
 	u64 retired_table;
+	u64 retired_table_room;	/* bytes before the next EGM region */
 	u32 pxm;
 	unsigned int nr_gpus;
 	acpi_handle gpus[];
@@ -78,6 +92,21 @@ struct egm_region {
 	u64 scrub_last_ns;		/* the last complete scrub */
 	unsigned int scrub_last_threads;
 
+	/* Retired blocks, sorted and merged (egm_poison.c); under @lock. */
+	struct egm_retired_range *retired;
+	u32 nr_retired;
+	u32 retired_capacity;
+	u32 retired_table_entries;	/* what firmware's count said */
+	u64 retired_block_size;
+	struct dentry *debugfs;
+#ifdef EGM_MEMORY_FAILURE_NOTIFY
+	struct pfn_address_space pfn_space;
+	bool pfn_space_registered;
+	spinlock_t poison_lock;		/* protects poison_pending */
+	DECLARE_KFIFO(poison_pending, unsigned long, 64);
+	struct work_struct poison_work;
+#endif
+
 	spinlock_t remap_lock;		/* protects remap_mms */
 	struct list_head remap_mms;	/* struct egm_remap_mm */
 
@@ -106,6 +135,21 @@ unsigned long egm_get_unmapped_area(struct file *file, unsigned long addr,
 				    unsigned long len, unsigned long pgoff,
 				    unsigned long flags);
 void egm_forget_remap_mms(struct egm_region *region, bool wait);
+void egm_wait_remap_mms(struct egm_region *region);
+
+/* egm_poison.c */
+void egm_poison_init(void);
+void egm_poison_exit(void);
+int egm_retired_init_region(struct device *dev, struct egm_region *region);
+void egm_retired_free(struct egm_region *region);
+bool egm_is_retired_locked(const struct egm_region *region, u64 offset,
+			   u64 len);
+u64 egm_retired_bytes(struct egm_region *region);
+int egm_retire(struct egm_region *region, u64 offset, const char *why);
+long egm_ioctl_retired_pages_list(struct egm_region *region,
+				  void __user *arg);
+void egm_poison_region_added(struct egm_region *region);
+void egm_poison_region_removed(struct egm_region *region);
 
 /* egm_scrub.c */
 int egm_scrub_init(void);
@@ -120,6 +164,8 @@ u64 egm_scrub_throughput_mib(const struct egm_region *region);
 
 /* egm_sysfs.c */
 extern const struct attribute_group *egm_region_groups[];
+int egm_sysfs_add_retired_pages(struct egm_region *region);
+void egm_sysfs_remove_retired_pages(struct egm_region *region);
 
 /* egm_gpu_links.c */
 int egm_gpu_links_init(void);

@@ -16,6 +16,7 @@
 
 #include "egm.h"
 #include "egm_compat.h"
+#include <linux/egm.h>
 
 #define EGM_FS_MAGIC 0x45474d46	/* "EGMF" */
 
@@ -86,11 +87,25 @@ static loff_t egm_llseek(struct file *file, loff_t offset, int whence)
 	return fixed_size_llseek(file, offset, whence, region->pdata->size);
 }
 
+static long egm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct egm_region *region = file->private_data;
+
+	switch (cmd) {
+	case EGM_RETIRED_PAGES_LIST:
+		return egm_ioctl_retired_pages_list(region, (void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
 static const struct file_operations egm_fops = {
 	.owner = THIS_MODULE,
 	.open = egm_open,
 	.release = egm_release,
 	.llseek = egm_llseek,
+	.unlocked_ioctl = egm_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = egm_mmap,
 	.get_unmapped_area = egm_get_unmapped_area,
 };
@@ -100,6 +115,7 @@ static void egm_region_release(struct device *dev)
 	struct egm_region *region = container_of(dev, struct egm_region, dev);
 
 	egm_forget_remap_mms(region, false);
+	egm_retired_free(region);
 	kvfree(region->scrub_workers);
 	if (region->inode)
 		iput(region->inode);

@@ -32,6 +32,13 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 #define egm_class_dev_t const struct device
 #endif
 
+/* bin_attribute callbacks take a const attribute from 6.16. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 16, 0)
+#define egm_bin_attr_t struct bin_attribute
+#else
+#define egm_bin_attr_t const struct bin_attribute
+#endif
+
 /*
  * Huge PFN maps (PMD, and PUD where the architecture has them) arrived in
  * 6.12 together with huge_fault(vmf, order); earlier kernels map 4 KiB

@@ -83,6 +83,11 @@ static int egm_probe(struct platform_device *pdev)
 	region->kaddr = kaddr;
 	region->numa_node = pxm_to_node(pdata->pxm);
 	INIT_LIST_HEAD(&region->node);
+	ret = egm_retired_init_region(dev, region);
+	if (ret) {
+		kfree(region);
+		return ret;
+	}
 
 	/* From here on the region is freed by put_device(). */
 	ret = egm_region_add_cdev(region, dev);
@@ -96,9 +101,11 @@ static int egm_probe(struct platform_device *pdev)
 		return ret;
 	}
 	platform_set_drvdata(pdev, region);
-	dev_info(dev, "egm%u: [%#llx-%#llx] %llu MiB, node %d, %u GPU(s)\n",
+	dev_info(dev, "egm%u: [%#llx-%#llx] %llu MiB, node %d, %u GPU(s), %u retired range(s) from %u table entries\n",
 		 pdata->pxm, pdata->base, pdata->base + pdata->size - 1,
-		 pdata->size >> 20, region->numa_node, pdata->nr_gpus);
+		 pdata->size >> 20, region->numa_node, pdata->nr_gpus,
+		 region->nr_retired, region->retired_table_entries);
+	egm_poison_region_added(region);
 	egm_scrub_region_added(region);
 	return 0;
 }
@@ -107,6 +114,7 @@ static void egm_remove(struct platform_device *pdev)
 {
 	struct egm_region *region = platform_get_drvdata(pdev);
 
+	egm_poison_region_removed(region);
 	egm_region_revoke(region);
 	egm_gpu_links_remove_region(region);
 	egm_region_del_cdev(region);

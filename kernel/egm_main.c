@@ -17,6 +17,7 @@ static int __init egm_init(void)
 	ret = egm_scrub_init();
 	if (ret)
 		return ret;
+	egm_poison_init();
 	ret = egm_cdev_init();
 	if (ret)
 		goto err_scrub;
@@ -38,6 +39,7 @@ err_links:
 err_cdev:
 	egm_cdev_exit();
 err_scrub:
+	egm_poison_exit();
 	egm_scrub_exit();
 	return ret;
 }
@@ -48,6 +50,7 @@ static void __exit egm_exit(void)
 	platform_driver_unregister(&egm_platform_driver);
 	egm_gpu_links_exit();
 	egm_cdev_exit();
+	egm_poison_exit();
 	egm_scrub_exit();
 }
 

@@ -107,14 +107,19 @@ static vm_fault_t egm_huge_fault(struct vm_fault *vmf, unsigned int order)
 	unsigned long addr = vmf->address & ~(block - 1);
 	u64 pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	unsigned long pfn = egm_region_pfn(region) + pgoff;
-	vm_fault_t ret = VM_FAULT_SIGBUS;
+	vm_fault_t ret;
 
 	if (order && (addr < vma->vm_start || addr + block > vma->vm_end ||
 		      pfn & ((1UL << order) - 1)))
 		return VM_FAULT_FALLBACK;
 
 	down_read(&region->lock);
-	if (!region->revoked && pgoff + (1UL << order) <= egm_region_pages(region))
+	if (region->revoked || pgoff + (1UL << order) > egm_region_pages(region))
+		ret = VM_FAULT_SIGBUS;
+	else if (egm_is_retired_locked(region, pgoff << PAGE_SHIFT, block))
+		/* A smaller entry may fit around it; a page cannot. */
+		ret = order ? VM_FAULT_FALLBACK : VM_FAULT_HWPOISON;
+	else
 		ret = egm_insert(vmf, addr, pfn, order);
 	up_read(&region->lock);
 	return ret;
@@ -194,8 +199,12 @@ static int egm_remap_may_split(struct vm_area_struct *vma, unsigned long addr)
 	return -EINVAL;
 }
 
-/* Populated in mmap(): once revoked, a fault has nothing to insert. */
+/*
+ * Populated in mmap(). Faults come only after a retirement zapped the pages
+ * around a retired block: they refill the neighbours, 4 KiB at a time.
+ */
 static const struct vm_operations_struct egm_remap_vm_ops = {
+	.fault = egm_fault,
 	.may_split = egm_remap_may_split,
 };
 
@@ -246,17 +255,56 @@ void egm_forget_remap_mms(struct egm_region *region, bool wait)
 	}
 }
 
+/* Waits for remap-mode mmap() calls in progress, keeping their mms. */
+void egm_wait_remap_mms(struct egm_region *region)
+{
+	struct egm_remap_mm *entry, *next, *known;
+	LIST_HEAD(mms);
+
+	spin_lock(&region->remap_lock);
+	list_splice_init(&region->remap_mms, &mms);
+	spin_unlock(&region->remap_lock);
+	list_for_each_entry(entry, &mms, node) {
+		mmap_read_lock(entry->mm);
+		mmap_read_unlock(entry->mm);
+	}
+	/* Put them back, less those that mapped again meanwhile. */
+	spin_lock(&region->remap_lock);
+	list_for_each_entry_safe(entry, next, &mms, node) {
+		list_for_each_entry(known, &region->remap_mms, node) {
+			if (known->mm == entry->mm) {
+				list_del(&entry->node);
+				mmdrop(entry->mm);
+				kfree(entry);
+				break;
+			}
+		}
+	}
+	list_splice(&mms, &region->remap_mms);
+	spin_unlock(&region->remap_lock);
+}
+
+/* Fills the VMA, leaving holes at retired blocks. Under the region's lock. */
 static int egm_remap(struct egm_region *region, struct vm_area_struct *vma)
 {
+	u64 start = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	u64 end = start + (vma->vm_end - vma->vm_start);
+	u64 at, stretch_end;
 	int ret;
 
 	ret = egm_remember_remap_mm(region, vma->vm_mm);
 	if (ret)
 		return ret;
 	vma->vm_ops = &egm_remap_vm_ops;
-	return remap_pfn_range(vma, vma->vm_start,
-			       egm_region_pfn(region) + vma->vm_pgoff,
-			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
+	for (at = egm_retired_usable_stretch(region->retired, region->nr_retired,
+					     start, end, &stretch_end);
+	     at < end && !ret;
+	     at = egm_retired_usable_stretch(region->retired, region->nr_retired,
+					     stretch_end, end, &stretch_end))
+		ret = remap_pfn_range(vma, vma->vm_start + (at - start),
+				      egm_region_pfn(region) + (at >> PAGE_SHIFT),
+				      stretch_end - at, vma->vm_page_prot);
+	return ret;
 }
 
 int egm_mmap(struct file *file, struct vm_area_struct *vma)

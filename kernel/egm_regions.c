@@ -4,6 +4,7 @@
  * egm_regions.h: this file must stay free of kernel services.
  */
 #include "egm_regions.h"
+#include "egm_retired.h"
 
 const char *const egm_prop_names[EGM_NR_PROPS] = {
 	[EGM_PROP_PXM] = "nvidia,egm-pxm",
@@ -31,6 +32,10 @@ const char *egm_verdict_str(enum egm_verdict verdict)
 		return "base + size overflows";
 	case EGM_REGION_OVERLAP:
 		return "overlaps another region";
+	case EGM_REGION_NO_RETIRED_TABLE:
+		return "retired-pages table address is 0";
+	case EGM_REGION_RETIRED_TABLE_IN_EGM:
+		return "retired-pages table inside EGM memory";
 	}
 	return "unknown";
 }
@@ -88,6 +93,8 @@ static void egm_check_range(struct egm_fw_region *region, u64 page_size)
 		region->verdict = EGM_REGION_UNALIGNED;
 	else if (region->base + region->size < region->base)
 		region->verdict = EGM_REGION_OVERFLOW;
+	else if (!region->retired_table)
+		region->verdict = EGM_REGION_NO_RETIRED_TABLE;
 }
 
 static bool egm_ranges_overlap(const struct egm_fw_region *a,
@@ -123,6 +130,54 @@ static void egm_check_overlaps(struct egm_fw_region *regions,
 				b->verdict = EGM_REGION_OVERLAP;
 				b->other_region = i;
 			}
+		}
+	}
+}
+
+/* A region whose range was checked and found sound, overlapping or not. */
+static bool egm_range_is_sound(const struct egm_fw_region *region)
+{
+	return region->verdict == EGM_REGION_OK ||
+	       region->verdict == EGM_REGION_OVERLAP ||
+	       region->verdict == EGM_REGION_NO_RETIRED_TABLE ||
+	       region->verdict == EGM_REGION_RETIRED_TABLE_IN_EGM;
+}
+
+/*
+ * The retired table is firmware memory, never EGM memory: a table inside a
+ * region would be handed to a VM, and one that runs into a region would be
+ * read from a VM's memory. The table may span at most the format's size
+ * and must end before the next region; the driver checks its real extent
+ * against that room once it has read the count.
+ */
+static void egm_check_retired_tables(struct egm_fw_region *regions,
+				     unsigned int nr_regions)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < nr_regions; i++) {
+		struct egm_fw_region *region = &regions[i];
+		u64 table = region->retired_table;
+
+		if (region->verdict != EGM_REGION_OK)
+			continue;
+		region->retired_table_room = EGM_RETIRED_TABLE_SIZE;
+		if (table > ~0ULL - EGM_RETIRED_TABLE_SIZE + 1)
+			region->retired_table_room = ~0ULL - table + 1;
+		for (j = 0; j < nr_regions; j++) {
+			const struct egm_fw_region *other = &regions[j];
+
+			if (!egm_range_is_sound(other))
+				continue;
+			if (table >= other->base &&
+			    table - other->base < other->size) {
+				region->verdict = EGM_REGION_RETIRED_TABLE_IN_EGM;
+				region->other_region = j;
+				break;
+			}
+			if (other->base > table &&
+			    other->base - table < region->retired_table_room)
+				region->retired_table_room = other->base - table;
 		}
 	}
 }
@@ -184,6 +239,7 @@ unsigned int egm_regions_build(struct egm_fw_gpu *gpus, unsigned int nr_gpus,
 	for (i = 0; i < nr_regions; i++)
 		egm_check_range(&regions[i], page_size);
 	egm_check_overlaps(regions, nr_regions);
+	egm_check_retired_tables(regions, nr_regions);
 
 	return nr_regions;
 }

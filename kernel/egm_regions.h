@@ -43,6 +43,8 @@ enum egm_verdict {
 	EGM_REGION_UNALIGNED,
 	EGM_REGION_OVERFLOW,
 	EGM_REGION_OVERLAP,
+	EGM_REGION_NO_RETIRED_TABLE,
+	EGM_REGION_RETIRED_TABLE_IN_EGM,
 };
 
 struct egm_fw_region {
@@ -50,6 +52,8 @@ struct egm_fw_region {
 	u64 base;
 	u64 size;
 	u64 retired_table;
+	/* Bytes the retired table may span before it reaches EGM memory. */
+	u64 retired_table_room;
 	unsigned int first_gpu;	/* the GPU whose values the region takes */
 	unsigned int nr_gpus;
 	enum egm_verdict verdict;

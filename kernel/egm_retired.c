@@ -82,7 +82,8 @@ int egm_retired_build(const u64 *addrs, u64 count, u64 base, u64 size,
 		u64 offset, block;
 
 		if (addrs[i] < base || addrs[i] - base >= size) {
-			stats->outside++;
+			if (!stats->outside++)
+				stats->first_outside = addrs[i];
 			continue;
 		}
 		offset = addrs[i] - base;
@@ -120,6 +121,24 @@ bool egm_retired_overlaps(const struct egm_retired_range *set, u32 nr,
 	u32 i = egm_first_range_ending_after(set, nr, offset);
 
 	return len && i < nr && set[i].offset < offset + len;
+}
+
+u64 egm_retired_usable_stretch(const struct egm_retired_range *set, u32 nr,
+			       u64 offset, u64 end, u64 *stretch_end)
+{
+	u32 i = egm_first_range_ending_after(set, nr, offset);
+
+	/* Merged ranges never touch: at most one covers @offset. */
+	if (i < nr && set[i].offset <= offset) {
+		offset = set[i].offset + set[i].size;
+		i++;
+	}
+	if (offset >= end) {
+		*stretch_end = end;
+		return end;
+	}
+	*stretch_end = i < nr && set[i].offset < end ? set[i].offset : end;
+	return offset;
 }
 
 int egm_retired_insert(struct egm_retired_range *set, u32 nr, u32 max,

@@ -24,6 +24,7 @@ struct egm_retired_stats {
 	u32 entries;		/* entries the table's count announced */
 	u32 outside;		/* of those, outside the region: ignored */
 	u32 ranges;		/* merged ranges in the set */
+	u64 first_outside;	/* the first ignored address, for the log */
 };
 
 /*
@@ -43,6 +44,14 @@ int egm_retired_build(const u64 *addrs, u64 count, u64 base, u64 size,
  */
 int egm_retired_insert(struct egm_retired_range *set, u32 nr, u32 max,
 		       u64 offset, u64 size);
+
+/*
+ * The first stretch of [@offset, @end) that no range of the set covers:
+ * returns its start (@end when there is none) and sets *@stretch_end.
+ * O(log n).
+ */
+u64 egm_retired_usable_stretch(const struct egm_retired_range *set, u32 nr,
+			       u64 offset, u64 end, u64 *stretch_end);
 
 /* Does [@offset, @offset + @len) touch a range of the set? O(log n). */
 bool egm_retired_overlaps(const struct egm_retired_range *set, u32 nr,

@@ -158,6 +158,26 @@ static bool egm_scrub_stopped(struct egm_region *region)
 	return READ_ONCE(region->revoked);
 }
 
+/*
+ * Zeroes [@start, @start + @len) but its retired blocks: writing to
+ * poisoned memory may raise the very error that retired it. The lock keeps
+ * the set still while the chunk is zeroed.
+ */
+static void egm_zero_usable(struct egm_region *region, u64 start, u64 len,
+			    int method)
+{
+	u64 end = start + len, at, stretch_end;
+
+	down_read(&region->lock);
+	for (at = egm_retired_usable_stretch(region->retired, region->nr_retired,
+					     start, end, &stretch_end);
+	     at < end;
+	     at = egm_retired_usable_stretch(region->retired, region->nr_retired,
+					     stretch_end, end, &stretch_end))
+		egm_zero(region->kaddr + at, stretch_end - at, method);
+	up_read(&region->lock);
+}
+
 /* The RFC's method, kept for measurement, zeroes in 1 GiB memsets. */
 static void egm_scrub_share(struct egm_region *region, u64 start, u64 end,
 			    int method)
@@ -167,7 +187,7 @@ static void egm_scrub_share(struct egm_region *region, u64 start, u64 end,
 	while (start < end && !egm_scrub_stopped(region)) {
 		u64 len = min_t(u64, end - start, chunk);
 
-		egm_zero(region->kaddr + start, len, method);
+		egm_zero_usable(region, start, len, method);
 		atomic64_add(len, &region->scrub_done);
 		start += len;
 		cond_resched();

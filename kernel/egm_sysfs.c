@@ -7,6 +7,7 @@
 #include <linux/sysfs.h>
 
 #include "egm.h"
+#include "egm_compat.h"
 #include "egm_regions.h"
 
 static struct egm_region *egm_region(struct device *dev)
@@ -125,6 +126,81 @@ static ssize_t scrub_last_threads_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(scrub_last_threads);
 
+/* Entries EGM_RETIRED_PAGES_LIST returns: merged ranges, not pages. */
+static ssize_t retired_pages_count_show(struct device *dev,
+					struct device_attribute *attr,
+					char *buf)
+{
+	struct egm_region *region = egm_region(dev);
+	u32 n;
+
+	down_read(&region->lock);
+	n = region->nr_retired;
+	up_read(&region->lock);
+	return sysfs_emit(buf, "%u\n", n);
+}
+static DEVICE_ATTR_RO(retired_pages_count);
+
+static ssize_t retired_bytes_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", egm_retired_bytes(egm_region(dev)));
+}
+static DEVICE_ATTR_RO(retired_bytes);
+
+static ssize_t retired_block_size_show(struct device *dev,
+				       struct device_attribute *attr,
+				       char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", egm_region(dev)->retired_block_size);
+}
+static DEVICE_ATTR_RO(retired_block_size);
+
+/*
+ * retired_pages: one "OFFSET SIZE" line per range, in fixed-width hex, so
+ * that a read at any offset finds its line without formatting the others.
+ * A binary attribute, as 4096 lines do not fit in a page.
+ */
+#define EGM_RETIRED_LINE_LEN (2 * 18 + 2)
+
+static ssize_t egm_retired_pages_read(struct file *file, struct kobject *kobj,
+				      egm_bin_attr_t *attr, char *buf,
+				      loff_t off, size_t count)
+{
+	struct egm_region *region = egm_region(kobj_to_dev(kobj));
+	char line[EGM_RETIRED_LINE_LEN + 1];
+	u64 i = div_u64(off, EGM_RETIRED_LINE_LEN);
+	size_t skip = off - i * EGM_RETIRED_LINE_LEN, done = 0;
+
+	down_read(&region->lock);
+	for (; i < region->nr_retired && done < count; i++, skip = 0) {
+		size_t len;
+
+		snprintf(line, sizeof(line), "0x%016llx 0x%016llx\n",
+			 region->retired[i].offset, region->retired[i].size);
+		len = min(EGM_RETIRED_LINE_LEN - skip, count - done);
+		memcpy(buf + done, line + skip, len);
+		done += len;
+	}
+	up_read(&region->lock);
+	return done;
+}
+
+static const struct bin_attribute egm_retired_pages_attr = {
+	.attr = { .name = "retired_pages", .mode = 0444 },
+	.read = egm_retired_pages_read,
+};
+
+int egm_sysfs_add_retired_pages(struct egm_region *region)
+{
+	return device_create_bin_file(&region->dev, &egm_retired_pages_attr);
+}
+
+void egm_sysfs_remove_retired_pages(struct egm_region *region)
+{
+	device_remove_bin_file(&region->dev, &egm_retired_pages_attr);
+}
+
 static struct attribute *egm_region_attrs[] = {
 	&dev_attr_size.attr,
 	&dev_attr_egm_size.attr,
@@ -137,6 +213,9 @@ static struct attribute *egm_region_attrs[] = {
 	&dev_attr_scrub_last_duration_us.attr,
 	&dev_attr_scrub_last_throughput.attr,
 	&dev_attr_scrub_last_threads.attr,
+	&dev_attr_retired_pages_count.attr,
+	&dev_attr_retired_bytes.attr,
+	&dev_attr_retired_block_size.attr,
 	NULL,
 };
 

@@ -168,17 +168,22 @@ static void write_retired_tables(const struct platform *plat, const char *dir)
 {
 	for (unsigned int i = 0; i < plat->nr_sockets; i++) {
 		const struct plat_socket *s = &plat->sockets[i];
-		uint64_t table[1 + RETIRED_TABLE_ENTRIES] = { 0 };
+		static uint64_t table[1 + RETIRED_TABLE_ENTRIES];
 		char name[64];
 		FILE *f;
 
 		table[0] = s->retired_count_set ? s->retired_count : s->nr_retired;
 		for (unsigned int r = 0; r < s->nr_retired; r++)
-			table[1 + r] = s->base + s->retired[r];
+			table[1 + r] = plat_retired_address(s, r);
 		snprintf(name, sizeof(name), "retired-pxm%u.bin", s->pxm);
 		f = open_out(dir, name);
-		/* Firmware's table is little-endian, like the hosts we build on. */
-		if (fwrite(table, sizeof(table), 1, f) != 1)
+		/*
+		 * Firmware's table is little-endian, like the hosts we build
+		 * on. Only the entries are written: the rest of the firmware
+		 * area is zero, as is all of the guest's memory at start.
+		 */
+		if (fwrite(table, sizeof(table[0]), 1 + s->nr_retired, f) !=
+		    1 + s->nr_retired)
 			die("cannot write %s", name);
 		close_out(f);
 	}
@@ -204,6 +209,12 @@ static void write_env(const struct platform *plat, const char *dir)
 		fprintf(f, "REGION_%u_SIZE=%" PRIu64 "\n", s->pxm, s->size);
 		fprintf(f, "REGION_%u_RETIRED_TABLE=%#" PRIx64 "\n", s->pxm,
 			s->retired_table);
+		/* What the table lists, for the tests' own computation. */
+		fprintf(f, "REGION_%u_RETIRED_ENTRIES=\"", s->pxm);
+		for (unsigned int r = 0; r < s->nr_retired; r++)
+			fprintf(f, "%s%#" PRIx64, r ? " " : "",
+				plat_retired_address(s, r));
+		fprintf(f, "\"\n");
 		fprintf(f, "REGION_%u_GPUS=\"", s->pxm);
 		for (unsigned int g = 0, n = 0; g < plat->nr_gpus; g++)
 			if (plat->gpus[g].socket == i)

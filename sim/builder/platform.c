@@ -235,23 +235,79 @@ static int parse_gpu(struct platform *plat, char **words, int n,
 	return 0;
 }
 
+static int add_retired(struct plat_socket *s, uint64_t value, bool is_address,
+		       unsigned int line, char *err, size_t err_len)
+{
+	if (s->nr_retired == PLAT_MAX_RETIRED)
+		return fail(err, err_len, "line %u: more than %d retired pages",
+			    line, PLAT_MAX_RETIRED);
+	s->retired[s->nr_retired] = value;
+	s->retired_is_address[s->nr_retired++] = is_address;
+	return 0;
+}
+
+/*
+ * retired OFFSET...; retired-address ADDRESS...;
+ * retired-range FIRST STEP COUNT: COUNT offsets from FIRST, STEP apart.
+ */
 static int parse_retired(struct platform *plat, char **words, int n,
 			 unsigned int line, char *err, size_t err_len)
 {
+	bool is_address = !strcmp(words[0], "retired-address");
 	struct plat_socket *s;
+	uint64_t v[3];
 
 	if (!plat->nr_sockets)
-		return fail(err, err_len, "line %u: retired before any socket",
-			    line);
+		return fail(err, err_len, "line %u: %s before any socket",
+			    line, words[0]);
 	s = &plat->sockets[plat->nr_sockets - 1];
+	if (!strcmp(words[0], "retired-range")) {
+		if (n != 4 || plat_parse_size(words[1], &v[0]) ||
+		    plat_parse_size(words[2], &v[1]) ||
+		    plat_parse_size(words[3], &v[2]))
+			return fail(err, err_len,
+				    "line %u: retired-range takes FIRST STEP COUNT",
+				    line);
+		for (uint64_t i = 0; i < v[2]; i++)
+			if (add_retired(s, v[0] + i * v[1], false, line, err,
+					err_len))
+				return -1;
+		return 0;
+	}
 	for (int i = 1; i < n; i++) {
-		if (s->nr_retired == PLAT_MAX_RETIRED)
-			return fail(err, err_len, "line %u: more than %d retired pages",
-				    line, PLAT_MAX_RETIRED);
-		if (plat_parse_size(words[i], &s->retired[s->nr_retired]))
-			return fail(err, err_len, "line %u: bad offset '%s'", line,
-				    words[i]);
-		s->nr_retired++;
+		if (plat_parse_size(words[i], &v[0]))
+			return fail(err, err_len, "line %u: bad %s '%s'", line,
+				    is_address ? "address" : "offset", words[i]);
+		if (add_retired(s, v[0], is_address, line, err, err_len))
+			return -1;
+	}
+	return 0;
+}
+
+uint64_t plat_retired_address(const struct plat_socket *s, unsigned int r)
+{
+	return s->retired_is_address[r] ? s->retired[r] : s->base + s->retired[r];
+}
+
+/* retired-count N; retired-table-offset OFFSET: defects of the table. */
+static int parse_retired_table(struct platform *plat, char **words, int n,
+			       unsigned int line, char *err, size_t err_len)
+{
+	bool count = !strcmp(words[0], "retired-count");
+	struct plat_socket *s;
+	uint64_t value;
+
+	if (!plat->nr_sockets || n != 2 || plat_parse_size(words[1], &value))
+		return fail(err, err_len,
+			    "line %u: %s takes one number after a socket", line,
+			    words[0]);
+	s = &plat->sockets[plat->nr_sockets - 1];
+	if (count) {
+		s->retired_count = value;
+		s->retired_count_set = true;
+	} else {
+		s->retired_table_offset = value;
+		s->retired_table_offset_set = true;
 	}
 	return 0;
 }
@@ -287,21 +343,12 @@ static int parse_line(struct platform *plat, char **words, int n,
 		return parse_socket(plat, words, n, line, err, err_len);
 	if (!strcmp(key, "gpu"))
 		return parse_gpu(plat, words, n, line, err, err_len);
-	if (!strcmp(key, "retired"))
+	if (!strcmp(key, "retired") || !strcmp(key, "retired-address") ||
+	    !strcmp(key, "retired-range"))
 		return parse_retired(plat, words, n, line, err, err_len);
-	if (!strcmp(key, "retired-count")) {
-		struct plat_socket *s;
-
-		if (!plat->nr_sockets || n != 2)
-			return fail(err, err_len,
-				    "line %u: retired-count takes one number after a socket",
-				    line);
-		s = &plat->sockets[plat->nr_sockets - 1];
-		if (plat_parse_size(words[1], &s->retired_count))
-			return fail(err, err_len, "line %u: bad count", line);
-		s->retired_count_set = true;
-		return 0;
-	}
+	if (!strcmp(key, "retired-count") ||
+	    !strcmp(key, "retired-table-offset"))
+		return parse_retired_table(plat, words, n, line, err, err_len);
 	if (!strcmp(key, "expect-devices")) {
 		char list[PLAT_MAX_TEXT] = "";
 
@@ -414,14 +461,22 @@ int plat_layout(struct platform *plat, char *err, size_t err_len)
 	for (unsigned int i = 0; i < plat->nr_sockets; i++) {
 		struct plat_socket *s = &plat->sockets[i];
 
+		uint64_t offset = s->retired_table_offset_set ?
+			s->retired_table_offset : i * RETIRED_TABLE_STRIDE;
+
 		s->base = cursor;
-		s->retired_table = plat->firmware_area + i * RETIRED_TABLE_STRIDE;
+		s->retired_table = plat->firmware_area + offset;
 		cursor += s->size;
+		if (offset > FIRMWARE_AREA_SIZE ||
+		    FIRMWARE_AREA_SIZE - offset < 8 * (1 + (uint64_t)s->nr_retired))
+			return fail(err, err_len,
+				    "pxm %u: the retired table does not fit in the firmware area",
+				    s->pxm);
 		for (unsigned int r = 0; r < s->nr_retired; r++) {
-			if (s->retired[r] < s->size)
+			if (s->retired_is_address[r] || s->retired[r] < s->size)
 				continue;
 			return fail(err, err_len,
-				    "pxm %u: retired offset %#" PRIx64 " is beyond the region",
+				    "pxm %u: retired offset %#" PRIx64 " is beyond the region (retired-address writes any address)",
 				    s->pxm, s->retired[r]);
 		}
 	}

@@ -13,7 +13,7 @@
 
 #define PLAT_MAX_SOCKETS 16
 #define PLAT_MAX_GPUS 32
-#define PLAT_MAX_RETIRED 64
+#define PLAT_MAX_RETIRED 4096	/* the firmware table's size */
 #define PLAT_MAX_EXPECT 16
 #define PLAT_MAX_TEXT 200
 #define PLAT_MAX_PXM 127	/* QEMU's limit on NUMA node ids */
@@ -50,14 +50,21 @@ struct plat_socket {
 	uint64_t size;
 	bool visible;		/* defect: region left in System RAM */
 	struct plat_overrides ovr;
+	/* Table entries, in order: offsets into the region or, as a defect, raw addresses. */
 	unsigned int nr_retired;
-	uint64_t retired[PLAT_MAX_RETIRED];	/* offsets into the region */
+	uint64_t retired[PLAT_MAX_RETIRED];
+	bool retired_is_address[PLAT_MAX_RETIRED];
 	bool retired_count_set;
 	uint64_t retired_count;	/* defect: count field overridden */
+	bool retired_table_offset_set;
+	uint64_t retired_table_offset;	/* in the firmware area */
 	/* Computed by plat_layout(). */
 	uint64_t base;
 	uint64_t retired_table;
 };
+
+/* The physical address a socket's retired-table entry holds. */
+uint64_t plat_retired_address(const struct plat_socket *s, unsigned int r);
 
 struct platform {
 	char name[64];

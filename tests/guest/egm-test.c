@@ -33,9 +33,9 @@
 #include <unistd.h>
 
 #include "mapping-cost.h"
+#include "pattern.h"
 #include "tap.h"
 
-#define PAGE 4096UL
 #define DRIVER_DIR "/sys/bus/platform/drivers/nvgrace-egm"
 
 static sigjmp_buf fault_jmp;
@@ -60,29 +60,6 @@ static int probe_read(volatile uint64_t *addr, uint64_t *value)
 	signal(SIGBUS, SIG_DFL);
 	signal(SIGSEGV, SIG_DFL);
 	return fault_signal;
-}
-
-static uint64_t pattern_word(uint64_t offset)
-{
-	return (offset * 0x9e3779b97f4a7c15ULL) ^ 0x45474d2d54455354ULL;
-}
-
-static void fill_page(uint8_t *page, uint64_t offset)
-{
-	uint64_t *w = (uint64_t *)page;
-
-	for (unsigned int i = 0; i < PAGE / 8; i++)
-		w[i] = pattern_word(offset + i * 8);
-}
-
-static bool page_matches(const uint8_t *page, uint64_t offset)
-{
-	const uint64_t *w = (const uint64_t *)page;
-
-	for (unsigned int i = 0; i < PAGE / 8; i++)
-		if (w[i] != pattern_word(offset + i * 8))
-			return false;
-	return true;
 }
 
 static bool mmap_fails(int fd, size_t len, int flags, off_t off, int *err)

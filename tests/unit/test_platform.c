@@ -132,6 +132,33 @@ static void test_errors_name_the_problem(void **state)
 	expect_error("", "no socket described");
 }
 
+static void test_retired_table_statements(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("socket pxm=4 size=1G\ngpu slot=3\n"
+			       "retired 0x10000\n"
+			       "retired-range 1M 128K 3\n"
+			       "retired-address 0x1000\n"
+			       "retired-count 5000\n"
+			       "retired-table-offset 0xfffc0\n"), 0);
+	assert_int_equal(plat.sockets[0].nr_retired, 5);
+	assert_int_equal(plat_retired_address(&plat.sockets[0], 0),
+			 5 * GIB + 0x10000);
+	assert_int_equal(plat_retired_address(&plat.sockets[0], 3),
+			 5 * GIB + MIB + 256 * 1024);
+	assert_int_equal(plat_retired_address(&plat.sockets[0], 4), 0x1000);
+	assert_int_equal(plat.sockets[0].retired_count, 5000);
+	assert_int_equal(plat.sockets[0].retired_table,
+			 plat.firmware_area + 0xfffc0);
+	expect_error("socket pxm=4 size=1G\ngpu slot=3\nretired-range 0 64K\n",
+		     "retired-range takes FIRST STEP COUNT");
+	expect_error("socket pxm=4 size=1G\ngpu slot=3\nretired-range 0 64K 4097\n",
+		     "more than 4096 retired pages");
+	expect_error("socket pxm=4 size=1G\ngpu slot=3\nretired 1\n"
+		     "retired-table-offset 0xffff8\n",
+		     "does not fit in the firmware area");
+}
+
 static void test_nul_byte_is_refused(void **state)
 {
 	static const char text[] = "socket pxm=4 size=1G\0\ngpu slot=3\n";
@@ -150,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_overrides_and_omissions),
 		cmocka_unit_test(test_errors_name_the_problem),
 		cmocka_unit_test(test_nul_byte_is_refused),
+		cmocka_unit_test(test_retired_table_statements),
 	};
 
 	return cmocka_run_group_tests_name("platform", tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "egm_regions.h"
+#include "egm_retired.h"
 
 #define PAGE 4096ULL
 #define GIB (1ULL << 30)
@@ -190,6 +191,58 @@ static void test_verdict_strings(void **state)
 			    "nvidia,egm-retired-pages-data-base");
 }
 
+static void test_retired_table_address_zero_refuses_region(void **state)
+{
+	struct egm_fw_gpu gpus[] = {
+		gpu(4, 5 * GIB, GIB, 0),
+		gpu(5, 6 * GIB, GIB, 0x2000),
+	};
+	struct egm_fw_region r[2];
+
+	(void)state;
+	assert_int_equal(build(gpus, 2, r, 2), 2);
+	assert_int_equal(r[0].verdict, EGM_REGION_NO_RETIRED_TABLE);
+	assert_int_equal(r[1].verdict, EGM_REGION_OK);
+}
+
+static void test_retired_table_inside_egm_refuses_region(void **state)
+{
+	struct egm_fw_gpu gpus[] = {
+		gpu(4, 5 * GIB, GIB, 5 * GIB + GIB - 8),	/* its own */
+		gpu(5, 6 * GIB, GIB, 5 * GIB),		/* PXM 4's */
+		gpu(6, 7 * GIB, GIB, 7 * GIB - 8),	/* just below its own */
+	};
+	struct egm_fw_region r[3];
+
+	(void)state;
+	assert_int_equal(build(gpus, 3, r, 3), 3);
+	assert_int_equal(r[0].verdict, EGM_REGION_RETIRED_TABLE_IN_EGM);
+	assert_int_equal(r[0].other_region, 0);
+	assert_int_equal(r[1].verdict, EGM_REGION_RETIRED_TABLE_IN_EGM);
+	assert_int_equal(r[1].other_region, 0);
+	assert_int_equal(r[2].verdict, EGM_REGION_RETIRED_TABLE_IN_EGM);
+	assert_int_equal(r[2].other_region, 1);
+}
+
+static void test_retired_table_room_ends_at_the_next_region(void **state)
+{
+	struct egm_fw_gpu gpus[] = {
+		gpu(4, 5 * GIB, GIB, 5 * GIB - 64),
+		gpu(5, 6 * GIB, GIB, 0x1000),
+		gpu(6, 8 * GIB, GIB, ~0ULL - 15),
+	};
+	struct egm_fw_region r[3];
+
+	(void)state;
+	assert_int_equal(build(gpus, 3, r, 3), 3);
+	assert_int_equal(r[0].verdict, EGM_REGION_OK);
+	assert_int_equal(r[0].retired_table_room, 64);
+	assert_int_equal(r[1].verdict, EGM_REGION_OK);
+	assert_int_equal(r[1].retired_table_room, EGM_RETIRED_TABLE_SIZE);
+	assert_int_equal(r[2].verdict, EGM_REGION_OK);
+	assert_int_equal(r[2].retired_table_room, 16);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +255,9 @@ int main(void)
 		cmocka_unit_test(test_more_pxms_than_regions),
 		cmocka_unit_test(test_alignment),
 		cmocka_unit_test(test_verdict_strings),
+		cmocka_unit_test(test_retired_table_address_zero_refuses_region),
+		cmocka_unit_test(test_retired_table_inside_egm_refuses_region),
+		cmocka_unit_test(test_retired_table_room_ends_at_the_next_region),
 	};
 
 	return cmocka_run_group_tests_name("egm_regions", tests, NULL, NULL);

@@ -170,6 +170,49 @@ static void test_insert_keeps_the_set_sorted_and_merged(void **state)
 	assert_int_equal(nr, -1);
 }
 
+static void test_usable_stretches_skip_retired_ranges(void **state)
+{
+	const struct egm_retired_range set[] = {
+		{ 0, BLOCK }, { 4 * BLOCK, 2 * BLOCK }, { 10 * BLOCK, BLOCK },
+	};
+	u64 end, at;
+
+	(void)state;
+	/* Starting inside a range: the stretch begins after it. */
+	at = egm_retired_usable_stretch(set, 3, 0, 16 * BLOCK, &end);
+	assert_int_equal(at, BLOCK);
+	assert_int_equal(end, 4 * BLOCK);
+	at = egm_retired_usable_stretch(set, 3, end, 16 * BLOCK, &end);
+	assert_int_equal(at, 6 * BLOCK);
+	assert_int_equal(end, 10 * BLOCK);
+	at = egm_retired_usable_stretch(set, 3, end, 16 * BLOCK, &end);
+	assert_int_equal(at, 11 * BLOCK);
+	assert_int_equal(end, 16 * BLOCK);
+	/* Within one stretch, the limit is the caller's end. */
+	at = egm_retired_usable_stretch(set, 3, 2 * BLOCK, 3 * BLOCK, &end);
+	assert_int_equal(at, 2 * BLOCK);
+	assert_int_equal(end, 3 * BLOCK);
+	/* All retired: nothing usable. */
+	at = egm_retired_usable_stretch(set, 3, 4 * BLOCK + 4096, 6 * BLOCK, &end);
+	assert_int_equal(at, 6 * BLOCK);
+	assert_int_equal(end, 6 * BLOCK);
+	/* An empty set: all of it. */
+	at = egm_retired_usable_stretch(set, 0, 5, 99, &end);
+	assert_int_equal(at, 5);
+	assert_int_equal(end, 99);
+}
+
+static void test_first_outside_entry_is_reported(void **state)
+{
+	u64 addrs[] = { BASE + BLOCK, BASE - 1, BASE + SIZE, 0 };
+
+	(void)state;
+	assert_int_equal(build(addrs, 4), 0);
+	assert_int_equal(stats.outside, 3);
+	assert_int_equal(stats.first_outside, BASE - 1);
+	assert_int_equal(stats.ranges, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +227,8 @@ int main(void)
 		cmocka_unit_test(test_region_end_inside_a_block),
 		cmocka_unit_test(test_overlap_lookup),
 		cmocka_unit_test(test_insert_keeps_the_set_sorted_and_merged),
+		cmocka_unit_test(test_usable_stretches_skip_retired_ranges),
+		cmocka_unit_test(test_first_outside_entry_is_reported),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

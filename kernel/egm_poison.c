@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Retired and poisoned memory: never mapped, never scrubbed, always reported.
+ *
+ * At probe the firmware's retired-pages table (u64 count; u64 addr[4096])
+ * becomes a sorted, merged set of retired blocks of the region
+ * (egm_retired.c), each entry rounded to its block of retired_block_size.
+ * The region's lock protects the set: faults and readers take it shared,
+ * retirement takes it exclusive. A fault on a retired block answers
+ * VM_FAULT_HWPOISON, so the task gets SIGBUS with BUS_MCEERR_AR, which QEMU
+ * turns into a machine check inside the guest; huge entries are used only
+ * where no retired block lies inside them.
+ *
+ * Memory found bad after boot is retired at run time: by the kernel's
+ * memory-failure notification for PFN maps where it exists, and on every
+ * kernel by a root-only debugfs control that takes the same path.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "egm.h"
+#include <linux/egm.h>
+
+/* The set's ranges are what the uAPI lists, byte for byte. */
+static_assert(sizeof(struct egm_retired_range) ==
+	      sizeof(struct egm_retired_pages_info));
+static_assert(offsetof(struct egm_retired_range, size) ==
+	      offsetof(struct egm_retired_pages_info, size));
+
+/* Runtime retirement may grow the set up to this many ranges. */
+#define EGM_RETIRED_MAX_RANGES (16 * EGM_RETIRED_MAX_ENTRIES)
+
+static unsigned long retired_block_size = SZ_64K;
+
+static int egm_retired_block_size_set(const char *val,
+				      const struct kernel_param *kp)
+{
+	unsigned long size;
+
+	if (kstrtoul(val, 0, &size) || !is_power_of_2(size) ||
+	    size < SZ_4K || size > SZ_1G) {
+		pr_err("retired_block_size must be a power of two from 4096 to 1073741824\n");
+		return -EINVAL;
+	}
+	WRITE_ONCE(retired_block_size, size);
+	return 0;
+}
+
+static const struct kernel_param_ops egm_retired_block_size_ops = {
+	.set = egm_retired_block_size_set,
+	.get = param_get_ulong,
+};
+module_param_cb(retired_block_size, &egm_retired_block_size_ops,
+		&retired_block_size, 0644);
+MODULE_PARM_DESC(retired_block_size,
+		 "bytes of memory each retired-page entry takes out of use (default 65536; at least the page size); read when a region is bound");
+
+static struct dentry *egm_debugfs_root;
+
+/*
+ * Memory that holds the table must be firmware's: never System RAM, never
+ * a device's window or another driver's claim. Every resource the bytes
+ * touch must be a reserved one.
+ */
+struct egm_table_check {
+	u64 start;
+	u64 end;		/* inclusive */
+	struct resource foreign;
+	bool found_foreign;
+};
+
+static int egm_note_table_resource(struct resource *res, void *arg)
+{
+	struct egm_table_check *check = arg;
+
+	if (res->desc == IORES_DESC_RESERVED && !(res->flags & IORESOURCE_SYSRAM))
+		return 0;
+	check->foreign = *res;
+	check->found_foreign = true;
+	return 1;
+}
+
+static bool egm_table_is_in_firmware_memory(struct device *dev, u64 table,
+					    u64 len)
+{
+	struct egm_table_check check = {
+		.start = table,
+		.end = table + len - 1,
+	};
+
+	if (region_intersects(table, len, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT) {
+		dev_err(dev, "retired-pages table [%#llx-%#llx] lies in System RAM: refused\n",
+			check.start, check.end);
+		return false;
+	}
+	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_MEM, check.start,
+			    check.end, &check, egm_note_table_resource);
+	if (check.found_foreign) {
+		dev_err(dev, "retired-pages table [%#llx-%#llx] overlaps %pR, which is not reserved memory: refused\n",
+			check.start, check.end, &check.foreign);
+		return false;
+	}
+	return true;
+}
+
+/* Reads @len bytes of firmware memory at @phys, mapping exactly those. */
+static int egm_read_firmware(struct device *dev, u64 phys, void *buf, u64 len)
+{
+	void *p = memremap(phys, len, MEMREMAP_WB);
+
+	if (!p) {
+		dev_err(dev, "cannot map the retired-pages table [%#llx-%#llx]\n",
+			phys, phys + len - 1);
+		return -ENOMEM;
+	}
+	memcpy(buf, p, len);
+	memunmap(p);
+	return 0;
+}
+
+static u64 egm_block_size(void)
+{
+	return max_t(u64, READ_ONCE(retired_block_size), PAGE_SIZE);
+}
+
+/*
+ * Reads the table and builds the region's set. A table that cannot be
+ * trusted refuses the region: its memory cannot be known to be good.
+ */
+int egm_retired_init_region(struct device *dev, struct egm_region *region)
+{
+	const struct egm_platform_data *pdata = region->pdata;
+	struct egm_retired_stats stats;
+	struct egm_retired_range *set;
+	u64 count, len, *addrs;
+	int ret;
+
+	region->retired_block_size = egm_block_size();
+	if (pdata->retired_table_room < sizeof(count) ||
+	    !egm_table_is_in_firmware_memory(dev, pdata->retired_table,
+					     sizeof(count)))
+		return -EINVAL;
+	ret = egm_read_firmware(dev, pdata->retired_table, &count,
+				sizeof(count));
+	if (ret)
+		return ret;
+	if (count > EGM_RETIRED_MAX_ENTRIES) {
+		dev_err(dev, "retired-pages table at %#llx: count %llu is above the firmware maximum %u: refused\n",
+			pdata->retired_table, count, EGM_RETIRED_MAX_ENTRIES);
+		return -EINVAL;
+	}
+	len = count * sizeof(u64);
+	if (sizeof(count) + len > pdata->retired_table_room) {
+		dev_err(dev, "retired-pages table at %#llx: %llu entries need %llu bytes but only %llu lie before EGM memory: refused\n",
+			pdata->retired_table, count, sizeof(count) + len,
+			pdata->retired_table_room);
+		return -EINVAL;
+	}
+
+	set = kvmalloc_array(max_t(u64, count, 16), sizeof(*set), GFP_KERNEL);
+	addrs = kvmalloc_array(max_t(u64, count, 1), sizeof(*addrs), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!set || !addrs)
+		goto out;
+	if (count) {
+		ret = -EINVAL;
+		if (!egm_table_is_in_firmware_memory(dev, pdata->retired_table +
+						     sizeof(count), len))
+			goto out;
+		ret = egm_read_firmware(dev, pdata->retired_table + sizeof(count),
+					addrs, len);
+		if (ret)
+			goto out;
+	}
+	ret = egm_retired_build(addrs, count, pdata->base, pdata->size,
+				region->retired_block_size, set, &stats) ? -EINVAL : 0;
+	if (ret)
+		goto out;
+	if (stats.outside)
+		dev_warn(dev, "retired-pages table at %#llx: %u of %u entries lie outside [%#llx-%#llx] and are ignored (first: %#llx)\n",
+			 pdata->retired_table, stats.outside, stats.entries,
+			 pdata->base, pdata->base + pdata->size - 1,
+			 stats.first_outside);
+	region->retired = set;
+	region->nr_retired = stats.ranges;
+	region->retired_capacity = max_t(u64, count, 16);
+	region->retired_table_entries = stats.entries;
+	set = NULL;
+out:
+	kvfree(addrs);
+	kvfree(set);
+	return ret;
+}
+
+void egm_retired_free(struct egm_region *region)
+{
+	kvfree(region->retired);
+	region->retired = NULL;
+}
+
+bool egm_is_retired_locked(const struct egm_region *region, u64 offset,
+			   u64 len)
+{
+	lockdep_assert_held(&region->lock);
+	return egm_retired_overlaps(region->retired, region->nr_retired,
+				    offset, len);
+}
+
+u64 egm_retired_bytes(struct egm_region *region)
+{
+	u64 bytes = 0;
+	u32 i;
+
+	down_read(&region->lock);
+	for (i = 0; i < region->nr_retired; i++)
+		bytes += region->retired[i].size;
+	up_read(&region->lock);
+	return bytes;
+}
+
+/* Room for one more range: the set doubles, up to its limit. */
+static int egm_retired_make_room_locked(struct egm_region *region)
+{
+	struct egm_retired_range *bigger;
+	u32 capacity;
+
+	if (region->nr_retired < region->retired_capacity)
+		return 0;
+	if (region->retired_capacity >= EGM_RETIRED_MAX_RANGES)
+		return -ENOSPC;
+	capacity = min_t(u32, 2 * region->retired_capacity,
+			 EGM_RETIRED_MAX_RANGES);
+	bigger = kvmalloc_array(capacity, sizeof(*bigger), GFP_KERNEL);
+	if (!bigger)
+		return -ENOMEM;
+	memcpy(bigger, region->retired, region->nr_retired * sizeof(*bigger));
+	kvfree(region->retired);
+	region->retired = bigger;
+	region->retired_capacity = capacity;
+	return 0;
+}
+
+/*
+ * Zaps the retired block from every mapping. A 1 GiB entry is zapped whole:
+ * splitting it needs the mapping's mmap_lock, which this path does not hold.
+ * The rest of the span faults back in, around the block.
+ */
+static void egm_zap_around(struct egm_region *region, u64 offset, u64 len)
+{
+	u64 base = region->pdata->base, end = region->pdata->size;
+	u64 first = ALIGN_DOWN(base + offset, SZ_1G);
+	u64 last = ALIGN(base + offset + len, SZ_1G);
+
+	first = max(first, base) - base;
+	last = min(last - base, end);
+	unmap_mapping_range(region->inode->i_mapping, first, last - first, 1);
+}
+
+/**
+ * egm_retire() - take a block out of use at run time
+ * @region: the region
+ * @offset: any offset inside the block, in bytes
+ * @why: for the log
+ *
+ * Adds the block to the set, so that no fault maps it again, and zaps it
+ * from every mapping: the next access gets SIGBUS with BUS_MCEERR_AR.
+ *
+ * Return: 0, -EINVAL for an offset beyond the region, -ENODEV once the
+ * region is revoked, -ENOSPC or -ENOMEM when the set cannot grow.
+ */
+int egm_retire(struct egm_region *region, u64 offset, const char *why)
+{
+	u64 block = region->retired_block_size, size = region->pdata->size;
+	int nr, ret = 0;
+
+	if (offset >= size)
+		return -EINVAL;
+	offset = ALIGN_DOWN(offset, block);
+	block = min(block, size - offset);
+
+	down_write(&region->lock);
+	if (region->revoked) {
+		ret = -ENODEV;
+		goto out;
+	}
+	ret = egm_retired_make_room_locked(region);
+	if (ret)
+		goto out;
+	nr = egm_retired_insert(region->retired, region->nr_retired,
+				region->retired_capacity, offset, block);
+	region->nr_retired = nr;
+	egm_zap_around(region, offset, block);
+out:
+	up_write(&region->lock);
+	if (ret) {
+		dev_err(&region->dev, "cannot retire [%#llx-%#llx] (%s): %d\n",
+			offset, offset + block - 1, why, ret);
+		return ret;
+	}
+	/* A remap-mode mmap() may have filled its VMA before the zap saw it. */
+	egm_wait_remap_mms(region);
+	egm_zap_around(region, offset, block);
+	dev_warn(&region->dev, "retired [%#llx-%#llx] (%s)\n", offset,
+		 offset + block - 1, why);
+	return 0;
+}
+
+long egm_ioctl_retired_pages_list(struct egm_region *region,
+				  void __user *arg)
+{
+	struct egm_retired_pages_list hdr;
+	size_t minsz = offsetofend(struct egm_retired_pages_list, count);
+	struct egm_retired_range *copy = NULL;
+	u64 needed;
+	u32 n;
+	int ret = 0;
+
+	if (copy_from_user(&hdr, arg, minsz))
+		return -EFAULT;
+	if (hdr.argsz < minsz)
+		return -EINVAL;
+
+	/* Copied out of the lock: the user buffer may be EGM memory itself. */
+	down_read(&region->lock);
+	n = region->nr_retired;
+	needed = minsz + (u64)n * sizeof(struct egm_retired_pages_info);
+	if (hdr.argsz >= needed && n) {
+		copy = kvmalloc_array(n, sizeof(*copy), GFP_KERNEL);
+		if (copy)
+			memcpy(copy, region->retired, n * sizeof(*copy));
+		else
+			ret = -ENOMEM;
+	}
+	up_read(&region->lock);
+	if (ret)
+		return ret;
+
+	if (hdr.argsz < needed) {
+		hdr.argsz = needed;
+		hdr.count = 0;
+	} else {
+		struct egm_retired_pages_list __user *list = arg;
+
+		if (n && copy_to_user(list->retired_pages, copy,
+				      n * sizeof(*copy)))
+			ret = -EFAULT;
+		hdr.count = n;
+	}
+	kvfree(copy);
+	if (!ret && copy_to_user(arg, &hdr, minsz))
+		ret = -EFAULT;
+	return ret;
+}
+
+static ssize_t egm_debugfs_retire_write(struct file *file,
+					const char __user *ubuf, size_t len,
+					loff_t *ppos)
+{
+	struct egm_region *region = file->private_data;
+	u64 offset;
+	int ret;
+
+	ret = kstrtou64_from_user(ubuf, len, 0, &offset);
+	if (ret)
+		return ret;
+	if (offset >= region->pdata->size) {
+		dev_err(&region->dev, "retire: offset %#llx is beyond the region's %#llx bytes\n",
+			offset, region->pdata->size);
+		return -EINVAL;
+	}
+	ret = egm_retire(region, offset, "debugfs");
+	return ret ? ret : len;
+}
+
+static const struct file_operations egm_debugfs_retire_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = egm_debugfs_retire_write,
+};
+
+#ifdef EGM_MEMORY_FAILURE_NOTIFY
+/*
+ * memory_failure() calls this for each mapping of the region, in atomic
+ * context, to learn where a poisoned pfn is mapped. It is also the driver's
+ * only word of the poison: note the block for retirement, which sleeps.
+ */
+static int egm_pfn_to_vma_pgoff(struct vm_area_struct *vma, unsigned long pfn,
+				pgoff_t *pgoff)
+{
+	struct egm_region *region = vma->vm_private_data;
+	unsigned long first = PHYS_PFN(region->pdata->base);
+	unsigned long offset;
+
+	if (pfn < first || pfn - first >= region->pdata->size >> PAGE_SHIFT)
+		return -EFAULT;
+	offset = pfn - first;
+	spin_lock(&region->poison_lock);
+	if (!kfifo_put(&region->poison_pending, offset))
+		pr_err_ratelimited("egm%u: too many poisoned pages at once: pfn %#lx not retired\n",
+				   region->pdata->pxm, pfn);
+	spin_unlock(&region->poison_lock);
+	schedule_work(&region->poison_work);
+	if (offset < vma->vm_pgoff || offset - vma->vm_pgoff >= vma_pages(vma))
+		return -EFAULT;
+	*pgoff = offset;
+	return 0;
+}
+
+static void egm_poison_work(struct work_struct *work)
+{
+	struct egm_region *region =
+		container_of(work, struct egm_region, poison_work);
+	unsigned long offset;
+
+	for (;;) {
+		bool got;
+
+		spin_lock(&region->poison_lock);
+		got = kfifo_get(&region->poison_pending, &offset);
+		spin_unlock(&region->poison_lock);
+		if (!got)
+			return;
+		egm_retire(region, (u64)offset << PAGE_SHIFT, "memory failure");
+	}
+}
+
+static void egm_memory_failure_register(struct egm_region *region)
+{
+	int ret;
+
+	spin_lock_init(&region->poison_lock);
+	INIT_KFIFO(region->poison_pending);
+	INIT_WORK(&region->poison_work, egm_poison_work);
+	region->pfn_space.node.start = PHYS_PFN(region->pdata->base);
+	region->pfn_space.node.last = PHYS_PFN(region->pdata->base +
+					       region->pdata->size) - 1;
+	region->pfn_space.mapping = region->inode->i_mapping;
+	region->pfn_space.pfn_to_vma_pgoff = egm_pfn_to_vma_pgoff;
+	ret = register_pfn_address_space(&region->pfn_space);
+	if (ret)
+		dev_warn(&region->dev, "no memory-failure notification: %d; retired pages come from firmware only\n",
+			 ret);
+	region->pfn_space_registered = !ret;
+}
+
+static void egm_memory_failure_unregister(struct egm_region *region)
+{
+	if (region->pfn_space_registered)
+		unregister_pfn_address_space(&region->pfn_space);
+	region->pfn_space_registered = false;
+	cancel_work_sync(&region->poison_work);
+}
+#else
+static void egm_memory_failure_register(struct egm_region *region)
+{
+}
+
+static void egm_memory_failure_unregister(struct egm_region *region)
+{
+}
+#endif
+
+/* Runtime retirement for a region that has its device. */
+void egm_poison_region_added(struct egm_region *region)
+{
+	if (egm_sysfs_add_retired_pages(region))
+		dev_warn(&region->dev, "cannot create retired_pages in sysfs\n");
+	egm_memory_failure_register(region);
+	if (!egm_debugfs_root)
+		return;
+	region->debugfs = debugfs_create_dir(dev_name(&region->dev),
+					     egm_debugfs_root);
+	debugfs_create_file("retire", 0200, region->debugfs, region,
+			    &egm_debugfs_retire_fops);
+}
+
+/* Before revocation: no retirement may run on a region going away. */
+void egm_poison_region_removed(struct egm_region *region)
+{
+	debugfs_remove(region->debugfs);
+	region->debugfs = NULL;
+	egm_memory_failure_unregister(region);
+	egm_sysfs_remove_retired_pages(region);
+}
+
+void egm_poison_init(void)
+{
+	struct dentry *root = debugfs_create_dir(EGM_DRIVER_NAME, NULL);
+
+	egm_debugfs_root = IS_ERR(root) ? NULL : root;
+}
+
+void egm_poison_exit(void)
+{
+	debugfs_remove(egm_debugfs_root);
+	egm_debugfs_root = NULL;
+}

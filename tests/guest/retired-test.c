@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * In-guest tests of retired memory: EGM_RETIRED_PAGES_LIST, SIGBUS on
+ * retired blocks, entry sizes around them, runtime retirement.
+ *
+ *   egm-retired-test list DEV          the ioctl's list, one range a line
+ *   egm-retired-test ioctl-input DEV   bad arguments get errors, nothing else
+ *   egm-retired-test faults DEV SIZE BASE huge|4k|remap
+ *   egm-retired-test runtime DEV SIZE OFFSET huge|4k|remap
+ *                      retires the block at OFFSET through debugfs under a
+ *                      live mapping
+ *   egm-retired-test fill-phys PHYS LEN   writes the pattern through /dev/mem
+ *   egm-retired-test phys-state PHYS LEN  prints pattern, zero or mixed
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/egm.h>
+
+#include "mapping-cost.h"
+#include "pattern.h"
+#include "tap.h"
+
+#define MIB (1ULL << 20)
+#define GIB (1ULL << 30)
+#define PMD_BLOCK (2 * MIB)
+
+struct retired_list {
+	uint32_t count;
+	struct egm_retired_pages_info *ranges;
+};
+
+/* The vfio convention: ask with the header, then with the size it says. */
+static int get_list(int fd, struct retired_list *list)
+{
+	struct egm_retired_pages_list hdr = { .argsz = sizeof(hdr) };
+	struct egm_retired_pages_list *full;
+
+	if (ioctl(fd, EGM_RETIRED_PAGES_LIST, &hdr))
+		return -errno;
+	full = calloc(1, hdr.argsz);
+	if (!full)
+		return -ENOMEM;
+	full->argsz = hdr.argsz;
+	if (ioctl(fd, EGM_RETIRED_PAGES_LIST, full)) {
+		free(full);
+		return -errno;
+	}
+	list->count = full->count;
+	list->ranges = malloc(full->count * sizeof(*list->ranges) + 1);
+	memcpy(list->ranges, full->retired_pages,
+	       full->count * sizeof(*list->ranges));
+	free(full);
+	return 0;
+}
+
+static int open_dev(const char *dev)
+{
+	int fd = open(dev, O_RDWR);
+
+	if (fd < 0)
+		fprintf(stderr, "open %s: %s\n", dev, strerror(errno));
+	return fd;
+}
+
+static int print_list(const char *dev)
+{
+	struct retired_list list;
+	int fd = open_dev(dev), ret;
+
+	if (fd < 0)
+		return 1;
+	ret = get_list(fd, &list);
+	close(fd);
+	if (ret) {
+		fprintf(stderr, "EGM_RETIRED_PAGES_LIST: %s\n", strerror(-ret));
+		return 1;
+	}
+	for (uint32_t i = 0; i < list.count; i++)
+		printf("0x%016" PRIx64 " 0x%016" PRIx64 "\n",
+		       (uint64_t)list.ranges[i].offset,
+		       (uint64_t)list.ranges[i].size);
+	return 0;
+}
+
+static bool same_list(const struct retired_list *a,
+		      const struct retired_list *b)
+{
+	return a->count == b->count &&
+	       !memcmp(a->ranges, b->ranges, a->count * sizeof(*a->ranges));
+}
+
+static int ioctl_errno(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? errno : 0;
+}
+
+static void test_bad_ioctls(int fd, const struct retired_list *before)
+{
+	struct egm_retired_pages_list hdr;
+	uint32_t needed = sizeof(hdr) + before->count * sizeof(before->ranges[0]);
+	struct retired_list after = { 0 };
+	uint8_t *buf;
+	long page = sysconf(_SC_PAGESIZE);
+
+	tap_ok(ioctl_errno(fd, EGM_RETIRED_PAGES_LIST, NULL) == EFAULT,
+	       "NULL argument: EFAULT");
+	for (uint32_t argsz = 0; argsz < sizeof(hdr); argsz++) {
+		hdr = (struct egm_retired_pages_list){ .argsz = argsz, .count = 77 };
+		if (ioctl_errno(fd, EGM_RETIRED_PAGES_LIST, &hdr) != EINVAL ||
+		    hdr.count != 77)
+			break;
+		if (argsz == sizeof(hdr) - 1)
+			tap_ok(true, "argsz 0..%u: EINVAL, header untouched", argsz);
+	}
+	hdr = (struct egm_retired_pages_list){ .argsz = needed - 1, .count = 77 };
+	if (before->count) {
+		int err = ioctl_errno(fd, EGM_RETIRED_PAGES_LIST, &hdr);
+
+		tap_ok(!err && hdr.argsz == needed && hdr.count == 0,
+		       "argsz one byte short: 0, argsz = %u needed, count 0 (got %u, %u)",
+		       needed, hdr.argsz, hdr.count);
+	}
+	tap_ok(ioctl_errno(fd, _IO(EGM_TYPE, EGM_BASE + 1), &hdr) == ENOTTY,
+	       "unknown command: ENOTTY");
+	tap_ok(ioctl_errno(fd, _IOR(EGM_TYPE, EGM_BASE, uint64_t), &hdr) == ENOTTY,
+	       "the list's number with a size and direction: ENOTTY");
+	tap_ok(ioctl_errno(fd, _IOWR(EGM_TYPE, EGM_BASE,
+				     struct egm_retired_pages_list), &hdr) == ENOTTY,
+	       "the list's number as _IOWR: ENOTTY");
+
+	/* A huge argsz is only the room the caller claims: no more is written. */
+	buf = mmap(NULL, 2 * page + needed, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf != MAP_FAILED) {
+		/* The list ends exactly at an inaccessible page. */
+		uint8_t *end = buf + page + needed;
+		struct egm_retired_pages_list *at;
+
+		end = (uint8_t *)(((uintptr_t)end + page - 1) & ~(page - 1));
+		mprotect(end, page, PROT_NONE);
+		at = (void *)(end - needed);
+		at->argsz = UINT32_MAX;
+		tap_ok(!ioctl_errno(fd, EGM_RETIRED_PAGES_LIST, at) &&
+		       at->count == before->count && at->argsz == UINT32_MAX,
+		       "argsz UINT32_MAX: the list, in exactly the bytes it needs");
+		/* One entry more than the buffer holds: EFAULT, nothing else. */
+		if (before->count) {
+			at = (void *)(end - needed + sizeof(before->ranges[0]));
+			at->argsz = needed;
+			tap_ok(ioctl_errno(fd, EGM_RETIRED_PAGES_LIST, at) == EFAULT,
+			       "a buffer shorter than argsz says: EFAULT");
+		}
+		munmap(buf, 2 * page + needed);
+	}
+	tap_ok(!get_list(fd, &after) && same_list(before, &after),
+	       "after all that the list is unchanged (%u ranges)", after.count);
+}
+
+/* The list read into EGM memory itself: the driver copies out of its lock. */
+static void test_list_into_egm(int fd, const struct retired_list *before)
+{
+	size_t len = 64 * MIB;
+	struct egm_retired_pages_list *at;
+	uint64_t off = 0;
+
+	/* A stretch free of retired memory. */
+	for (uint32_t i = 0; i < before->count; i++)
+		if (before->ranges[i].offset < off + len &&
+		    before->ranges[i].offset + before->ranges[i].size > off)
+			off = (before->ranges[i].offset + before->ranges[i].size +
+			       PMD_BLOCK - 1) & ~(PMD_BLOCK - 1);
+	at = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+	if (!tap_ok(at != MAP_FAILED, "map 64 MiB at offset %#" PRIx64, off))
+		return;
+	at->argsz = len;
+	tap_ok(!ioctl_errno(fd, EGM_RETIRED_PAGES_LIST, at) &&
+	       at->count == before->count &&
+	       !memcmp(at->retired_pages, before->ranges,
+		       before->count * sizeof(before->ranges[0])),
+	       "the list written into a mapping of the region itself");
+	munmap(at, len);
+}
+
+static int test_ioctl_input(const char *dev)
+{
+	struct retired_list list;
+	int fd = open_dev(dev);
+
+	if (fd < 0)
+		return 1;
+	if (!tap_ok(!get_list(fd, &list), "read the list"))
+		return 1;
+	test_bad_ioctls(fd, &list);
+	test_list_into_egm(fd, &list);
+	close(fd);
+	return tap_exit_status();
+}
+
+static sigjmp_buf fault_jmp;
+static volatile siginfo_t fault_info;
+
+static void on_sigbus(int sig, siginfo_t *info, void *ctx)
+{
+	(void)sig;
+	(void)ctx;
+	fault_info = *info;
+	siglongjmp(fault_jmp, 1);
+}
+
+/* Reads one byte: 0, or the SIGBUS it raised (with *info filled in). */
+static int touch(volatile uint8_t *addr, siginfo_t *info, uint8_t *value)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigbus,
+				.sa_flags = SA_SIGINFO };
+	int sig = 0;
+
+	sigaction(SIGBUS, &sa, NULL);
+	if (!sigsetjmp(fault_jmp, 1))
+		*value = *addr;
+	else
+		sig = SIGBUS;
+	signal(SIGBUS, SIG_DFL);
+	if (sig)
+		*info = *(siginfo_t *)&fault_info;
+	return sig;
+}
+
+static bool poisoned_at(volatile uint8_t *addr, const char *what)
+{
+	siginfo_t info;
+	uint8_t value = 0xa5;
+	int sig = touch(addr, &info, &value);
+
+	return tap_ok(sig == SIGBUS && info.si_code == BUS_MCEERR_AR &&
+		      info.si_addr == (void *)addr && info.si_addr_lsb >= 12 &&
+		      value == 0xa5,
+		      "%s: SIGBUS BUS_MCEERR_AR at %p, no data (sig %d code %d addr %p lsb %d)",
+		      what, (void *)addr, sig, sig ? info.si_code : 0,
+		      sig ? info.si_addr : NULL, sig ? info.si_addr_lsb : 0);
+}
+
+/* The first and last byte of ranges @first.. fault alike; one line for all. */
+static void test_quietly_poisoned(uint8_t *map, const struct retired_list *list,
+				  uint32_t first)
+{
+	unsigned int bad = 0;
+
+	for (uint32_t i = first; i < list->count; i++) {
+		uint64_t ends[2] = {
+			list->ranges[i].offset,
+			list->ranges[i].offset + list->ranges[i].size - 1,
+		};
+
+		for (int e = 0; e < 2; e++) {
+			siginfo_t info;
+			uint8_t value;
+
+			bad += touch(map + ends[e], &info, &value) != SIGBUS ||
+			       info.si_code != BUS_MCEERR_AR ||
+			       info.si_addr != (void *)(map + ends[e]);
+		}
+	}
+	tap_ok(!bad, "the first and last bytes of %u more ranges: SIGBUS BUS_MCEERR_AR at each (%u bad)",
+	       list->count - first, bad);
+}
+
+static bool is_retired(const struct retired_list *list, uint64_t off,
+		       uint64_t len)
+{
+	for (uint32_t i = 0; i < list->count; i++)
+		if (list->ranges[i].offset < off + len &&
+		    off < list->ranges[i].offset + list->ranges[i].size)
+			return true;
+	return false;
+}
+
+static void *map_region(int fd, uint64_t size)
+{
+	void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	return map == MAP_FAILED ? NULL : map;
+}
+
+/* The neighbour pages of every retired range map and keep data. */
+static void test_neighbours(uint8_t *map, uint64_t size,
+			    const struct retired_list *list)
+{
+	unsigned int bad = 0, checked = 0;
+
+	for (uint32_t i = 0; i < list->count; i++) {
+		uint64_t before = list->ranges[i].offset - PAGE;
+		uint64_t after = list->ranges[i].offset + list->ranges[i].size;
+
+		if (list->ranges[i].offset >= PAGE) {
+			fill_page(map + before, before);
+			bad += !page_matches(map + before, before);
+			checked++;
+		}
+		if (after < size) {
+			fill_page(map + after, after);
+			bad += !page_matches(map + after, after);
+			checked++;
+		}
+	}
+	tap_ok(!bad, "%u neighbour pages of retired ranges map and hold data (%u bad)",
+	       checked, bad);
+}
+
+/* Faults that touching every usable page of a 1 GiB block should take. */
+static long expected_faults(const struct retired_list *list, uint64_t block,
+			    const char *mode)
+{
+	long faults = 0;
+
+	if (!strcmp(mode, "remap"))
+		return 0;
+	if (!strcmp(mode, "huge") && !is_retired(list, block, GIB))
+		return 1;
+	for (uint64_t pmd = block; pmd < block + GIB; pmd += PMD_BLOCK) {
+		if (!strcmp(mode, "huge") && !is_retired(list, pmd, PMD_BLOCK)) {
+			faults++;
+			continue;
+		}
+		for (uint64_t p = pmd; p < pmd + PMD_BLOCK; p += PAGE)
+			faults += !is_retired(list, p, PAGE);
+	}
+	return faults;
+}
+
+static void test_entry_sizes(uint8_t *map, uint64_t size,
+			     const struct retired_list *list, const char *mode)
+{
+	for (uint64_t block = 0; block + GIB <= size; block += GIB) {
+		long want = expected_faults(list, block, mode), got;
+
+		got = minor_faults();
+		for (uint64_t p = block; p < block + GIB; p += PAGE)
+			if (!is_retired(list, p, PAGE))
+				map[p] = 1;
+		got = minor_faults() - got;
+		/* The test's own stack and data may fault once or twice. */
+		tap_ok(got >= want && got <= want + 2,
+		       "%s: 1 GiB block at %#" PRIx64 " with%s retired memory: %ld faults, %ld expected",
+		       mode, block, is_retired(list, block, GIB) ? "" : "out",
+		       got, want);
+	}
+}
+
+static int test_faults(const char *dev, uint64_t size, uint64_t base,
+		       const char *mode)
+{
+	struct retired_list list;
+	int fd = open_dev(dev);
+	uint8_t *map;
+
+	if (fd < 0)
+		return 1;
+	if (!tap_ok(!get_list(fd, &list) && list.count, "the region has retired ranges"))
+		return 1;
+	map = map_region(fd, size);
+	if (!tap_ok(map != NULL, "map the whole region"))
+		return 1;
+	if (strcmp(mode, "4k"))
+		tap_note("mapping at %p, base %#" PRIx64, (void *)map, base);
+	test_entry_sizes(map, size, &list, mode);
+	for (uint32_t i = 0; i < list.count && i < 8; i++) {
+		uint64_t off = list.ranges[i].offset;
+		char what[64];
+
+		snprintf(what, sizeof(what), "first byte of retired %#" PRIx64, off);
+		poisoned_at(map + off, what);
+		snprintf(what, sizeof(what), "last byte of retired %#" PRIx64, off);
+		poisoned_at(map + off + list.ranges[i].size - 1, what);
+	}
+	if (list.count > 8)
+		test_quietly_poisoned(map, &list, 8);
+	test_neighbours(map, size, &list);
+	munmap(map, size);
+	close(fd);
+	return tap_exit_status();
+}
+
+static bool retire_through_debugfs(const char *dev, uint64_t offset)
+{
+	char path[128], text[32];
+	int fd, len;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/nvgrace-egm/%s/retire",
+		 strrchr(dev, '/') + 1);
+	fd = open(path, O_WRONLY);
+	if (fd < 0) {
+		tap_note("open %s: %s", path, strerror(errno));
+		return false;
+	}
+	len = snprintf(text, sizeof(text), "%#" PRIx64 "\n", offset);
+	ok = write(fd, text, len) == len;
+	if (!ok)
+		tap_note("write %s: %s", path, strerror(errno));
+	close(fd);
+	return ok;
+}
+
+static int test_runtime(const char *dev, uint64_t size, uint64_t offset,
+			const char *mode)
+{
+	uint64_t block = 64 * 1024, first = offset & ~(block - 1);
+	uint64_t before = first - PAGE, after = first + block;
+	struct retired_list list;
+	int fd = open_dev(dev);
+	uint8_t *map;
+	long faults;
+
+	if (fd < 0)
+		return 1;
+	map = map_region(fd, size);
+	if (!tap_ok(map != NULL, "map the whole region"))
+		return 1;
+	fill_page(map + before, before);
+	fill_page(map + offset, offset);
+	fill_page(map + after, after);
+	tap_ok(!get_list(fd, &list) && !is_retired(&list, first, block),
+	       "block %#" PRIx64 " is not retired yet", first);
+
+	tap_ok(retire_through_debugfs(dev, offset),
+	       "retire offset %#" PRIx64 " through debugfs", offset);
+	poisoned_at(map + offset, "the retired block, under a live mapping");
+	poisoned_at(map + first, "its first byte");
+	faults = minor_faults();
+	tap_ok(page_matches(map + before, before) &&
+	       page_matches(map + after, after),
+	       "the pages around it fault back in with their data");
+	faults = minor_faults() - faults;
+	if (strcmp(mode, "4k"))
+		tap_note("%s: %ld faults to reach both neighbours again", mode,
+			 faults);
+	tap_ok(!get_list(fd, &list) && is_retired(&list, first, block) &&
+	       !is_retired(&list, before, PAGE) && !is_retired(&list, after, PAGE),
+	       "the list has [%#" PRIx64 ", +64 KiB) and not its neighbours",
+	       first);
+	tap_ok(retire_through_debugfs(dev, offset + 1),
+	       "retiring it again is harmless");
+	munmap(map, size);
+
+	/* A new mapping has the hole too, in every mode. */
+	map = map_region(fd, size);
+	if (tap_ok(map != NULL, "map the region again")) {
+		poisoned_at(map + first + block - 1, "the retired block in a new mapping");
+		tap_ok(page_matches(map + after, after), "its neighbour in a new mapping");
+		munmap(map, size);
+	}
+	close(fd);
+	return tap_exit_status();
+}
+
+static int with_dev_mem(uint64_t phys, uint64_t len, int (*fn)(uint8_t *, uint64_t, uint64_t))
+{
+	int fd = open("/dev/mem", O_RDWR);
+	uint8_t *map;
+	int ret;
+
+	if (fd < 0) {
+		perror("/dev/mem");
+		return 1;
+	}
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, phys);
+	close(fd);
+	if (map == MAP_FAILED) {
+		perror("mmap /dev/mem");
+		return 1;
+	}
+	ret = fn(map, phys, len);
+	munmap(map, len);
+	return ret;
+}
+
+static int fill_phys(uint8_t *map, uint64_t phys, uint64_t len)
+{
+	for (uint64_t off = 0; off < len; off += PAGE)
+		fill_page(map + off, phys + off);
+	return 0;
+}
+
+static int print_phys_state(uint8_t *map, uint64_t phys, uint64_t len)
+{
+	uint64_t pattern = 0, zero = 0;
+
+	for (uint64_t off = 0; off < len; off += PAGE) {
+		static const uint8_t zeroes[PAGE];
+
+		pattern += page_matches(map + off, phys + off);
+		zero += !memcmp(map + off, zeroes, PAGE);
+	}
+	printf("%s\n", pattern == len / PAGE ? "pattern" :
+	       zero == len / PAGE ? "zero" : "mixed");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "list"))
+		return print_list(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "ioctl-input"))
+		return test_ioctl_input(argv[2]);
+	if (argc == 6 && !strcmp(argv[1], "faults"))
+		return test_faults(argv[2], strtoull(argv[3], NULL, 0),
+				   strtoull(argv[4], NULL, 0), argv[5]);
+	if (argc == 6 && !strcmp(argv[1], "runtime"))
+		return test_runtime(argv[2], strtoull(argv[3], NULL, 0),
+				    strtoull(argv[4], NULL, 0), argv[5]);
+	if (argc == 4 && !strcmp(argv[1], "fill-phys"))
+		return with_dev_mem(strtoull(argv[2], NULL, 0),
+				    strtoull(argv[3], NULL, 0), fill_phys);
+	if (argc == 4 && !strcmp(argv[1], "phys-state"))
+		return with_dev_mem(strtoull(argv[2], NULL, 0),
+				    strtoull(argv[3], NULL, 0), print_phys_state);
+	fprintf(stderr, "usage: egm-retired-test list|ioctl-input DEV\n"
+			"       egm-retired-test faults DEV SIZE BASE huge|4k|remap\n"
+			"       egm-retired-test runtime DEV SIZE OFFSET huge|4k|remap\n"
+			"       egm-retired-test fill-phys|phys-state PHYS LEN\n");
+	return 2;
+}

@@ -1,0 +1,140 @@
+# Retired memory: each region lists exactly the blocks its firmware table
+# retires (through sysfs and EGM_RETIRED_PAGES_LIST alike), computed here
+# independently of the driver; retired blocks fault with SIGBUS
+# BUS_MCEERR_AR and are never scrubbed; their neighbours map with the
+# largest entries allowed; blocks retired at run time leave live mappings.
+. ./lib.sh
+
+params=/sys/module/nvgrace_egm/parameters
+case $KSERIES in 6.1) fault_entries=4k ;; *) fault_entries=huge ;; esac
+
+# expected_list PXM BLOCK: the table's entries inside the region, rounded
+# to BLOCK, sorted, neighbours merged; "OFFSET SIZE" lines as sysfs has them.
+expected_list() {
+	base=$(region_var "$1" BASE)
+	size=$(region_var "$1" SIZE)
+	for a in $(region_var "$1" RETIRED_ENTRIES); do
+		printf '%d\n' "$a"
+	done | awk -v base="$base" -v size="$size" -v block="$2" '
+		$1 >= base && $1 < base + size {
+			b = $1 - base; b -= b % block; print b
+		}' | sort -n -u | awk -v size="$size" -v block="$2" '
+		function emit() { if (n) printf "0x%016x 0x%016x\n", start, end - start }
+		{
+			len = size - $1 < block ? size - $1 : block
+			if (n && $1 <= end) { if ($1 + len > end) end = $1 + len; next }
+			emit(); start = $1; end = $1 + len; n = 1
+		}
+		END { emit() }'
+}
+
+check_lists() { # check_lists BLOCK
+	for dev in $EXPECT_DEVICES; do
+		pxm=${dev#egm}
+		sys=/sys/class/egm/$dev
+		want=$(expected_list "$pxm" "$1")
+		lines=$(echo "$want" | grep -c .)
+		entries=$(region_var "$pxm" RETIRED_ENTRIES | wc -w)
+		is "$dev: retired_block_size" "$(cat $sys/retired_block_size)" "$1"
+		is "$dev: retired_pages lists the $lines ranges of $entries table entries" \
+			"$(cat $sys/retired_pages)" "$want"
+		is "$dev: retired_pages_count" "$(cat $sys/retired_pages_count)" "$lines"
+		is "$dev: EGM_RETIRED_PAGES_LIST gives the same" \
+			"$(egm-retired-test list /dev/$dev)" "$want"
+		bytes=$(echo "$want" | awk '{ s += $2 } END { printf "%d", s }')
+		is "$dev: retired_bytes" "$(cat $sys/retired_bytes)" "$bytes"
+	done
+}
+
+# The first region with retired memory, for the fault tests, and the
+# first without, where runtime retirement meets 1 GiB entries.
+faulty= spotless=
+for dev in $EXPECT_DEVICES; do
+	if [ -n "$(region_var "${dev#egm}" RETIRED_ENTRIES)" ]; then
+		[ -n "$faulty" ] || faulty=$dev
+	else
+		[ -n "$spotless" ] || spotless=$dev
+	fi
+done
+
+# runtime_offset SIZE: a block in the middle of a 2 MiB block of the second
+# GiB, or of the last quarter when there is only one; clear of the
+# platforms' retired pages.
+runtime_offset() {
+	echo $(($1 > 1073741824 ? 0x40321000 : $1 / 4 * 3 + 0x321000))
+}
+
+# Mark retired blocks in physical memory first: the scrub must skip them.
+if [ -n "$faulty" ]; then
+	pxm=${faulty#egm}
+	first=$(expected_list "$pxm" 65536 | head -n1)
+	marked=$(( $(region_var "$pxm" BASE) + ${first%% *} ))
+	marked_len=$(( ${first##* } ))
+	egm-retired-test fill-phys $marked $marked_len
+	egm-retired-test fill-phys $((marked + marked_len)) 4096
+fi
+
+check "nvgrace-egm loads" load_egm
+check_expected_logs
+check_lists 65536
+is "retired_block_size defaults to 64 KiB" "$(cat $params/retired_block_size)" 65536
+check_fails "retired_block_size refuses a non-power of two" \
+	sh -c "echo 12345 >$params/retired_block_size"
+check_fails "retired_block_size refuses 1 KiB" sh -c "echo 1024 >$params/retired_block_size"
+check "the log says why" sh -c "dmesg | grep -q 'retired_block_size must be a power of two'"
+
+for dev in $EXPECT_DEVICES; do
+	run_tap egm-retired-test ioctl-input /dev/$dev
+done
+
+if [ -n "$faulty" ]; then
+	pxm=${faulty#egm}
+	size=$(region_var "$pxm" SIZE)
+	base=$(region_var "$pxm" BASE)
+	sys=/sys/class/egm/$faulty
+	i=0
+	while [ "$(cat $sys/scrub_state)" != clean ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	is "$faulty: the scrub left the retired block alone" \
+		"$(egm-retired-test phys-state $marked $marked_len)" pattern
+	is "$faulty: and zeroed the page after it" \
+		"$(egm-retired-test phys-state $((marked + marked_len)) 4096)" zero
+
+	for mode in auto remap; do
+		echo $mode >$params/map_mode
+		expect=$fault_entries
+		[ $mode = remap ] && expect=remap
+		note "map_mode=$mode"
+		run_tap egm-retired-test faults /dev/$faulty "$size" "$base" $expect
+		# A block in the middle of a clean 2 MiB block of the second GiB,
+		# or of the first when there is only one.
+		offset=$(runtime_offset "$size")
+		[ $mode = remap ] && offset=$((offset + 0x200000))
+		run_tap egm-retired-test runtime /dev/$faulty "$size" $offset $expect
+		# Soon: every SIGBUS of the fault tests logs a line too.
+		check "the log names the runtime retirement" sh -c \
+			"dmesg | grep -q 'retired \[$(printf '%#x-%#x' $((offset & ~0xffff)) $((offset | 0xffff)))\] (debugfs)'"
+	done
+	echo auto >$params/map_mode
+	check_fails "debugfs refuses an offset beyond the region" \
+		sh -c "echo $size >/sys/kernel/debug/nvgrace-egm/$faulty/retire"
+	check_fails "debugfs refuses a word" \
+		sh -c "echo soon >/sys/kernel/debug/nvgrace-egm/$faulty/retire"
+	is "debugfs control is root-only, write-only" \
+		"$(stat -c %a /sys/kernel/debug/nvgrace-egm/$faulty/retire)" 200
+
+	if [ -n "$spotless" ]; then
+		size=$(region_var "${spotless#egm}" SIZE)
+		run_tap egm-retired-test runtime /dev/$spotless "$size" \
+			"$(runtime_offset "$size")" $fault_entries
+	fi
+
+	# Runtime retirements last until the driver is unbound.
+	check "nvgrace-egm unloads" unload_egm
+	check "nvgrace-egm loads with 4 KiB retired blocks" \
+		load_egm retired_block_size=4096
+	check_lists 4096
+fi
+check "nvgrace-egm unloads" unload_egm
