@@ -32,6 +32,9 @@ make -s user unit-build fuzz-build || { echo "check: build failed"; exit 1; }
 echo "== lint"
 if scripts/lint.sh; then count lint 1 0; else count lint 0 1; fi
 
+echo "== the memory-failure notification path against upstream's declarations"
+if make -s compat-check; then count compat-check 1 0; else count compat-check 0 1; fi
+
 echo "== host unit tests"
 for t in build/unit/*; do
 	out=$("$t" 2>&1)

@@ -15,20 +15,26 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 dest=$top/.cache/kernels/6.12-debug
 die() { echo "build-debug-kernel: $*" >&2; exit 1; }
 
-if [ -f "$dest/ready" ]; then
+# The configuration below, as a stamp: a kernel built with another one is
+# rebuilt (from the source already unpacked).
+stamp=$(sed -n '/^scripts\/config/,/^make -s olddefconfig/p' "$0" | sha256sum | cut -c1-16)
+if [ -f "$dest/ready" ] && [ "$(cat "$dest/config-stamp" 2>/dev/null)" = "$stamp" ]; then
 	echo "$dest"
 	exit 0
 fi
-rm -rf "$dest"
-mkdir -p "$dest/src" "$dest/root/boot"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && apt-get download -q linux-source-6.12 >/dev/null 2>&1) ||
-	die "cannot download linux-source-6.12"
-dpkg-deb --fsys-tarfile "$tmp"/linux-source-6.12_*.deb |
-	tar -x -C "$tmp" './usr/src/linux-source-6.12.tar.xz'
-tar -xJf "$tmp/usr/src/linux-source-6.12.tar.xz" -C "$dest/src" --strip-components=1
-rm -rf "$tmp/usr"
+rm -f "$dest/ready"
+if [ ! -f "$dest/src/Makefile" ]; then
+	rm -rf "$dest"
+	mkdir -p "$dest/src" "$dest/root/boot"
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	(cd "$tmp" && apt-get download -q linux-source-6.12 >/dev/null 2>&1) ||
+		die "cannot download linux-source-6.12"
+	dpkg-deb --fsys-tarfile "$tmp"/linux-source-6.12_*.deb |
+		tar -x -C "$tmp" './usr/src/linux-source-6.12.tar.xz'
+	tar -xJf "$tmp/usr/src/linux-source-6.12.tar.xz" -C "$dest/src" --strip-components=1
+	rm -rf "$tmp/usr"
+fi
 
 cd "$dest/src"
 make -s x86_64_defconfig
@@ -46,9 +52,10 @@ scripts/config --set-str LOCALVERSION -egm-debug \
 	-e DEBUG_KERNEL -e PROVE_LOCKING -e DEBUG_ATOMIC_SLEEP -e DEBUG_VM \
 	-e DEBUG_LIST -e KASAN -e KASAN_GENERIC -e KASAN_INLINE \
 	-e DEBUG_FS -e DEBUG_KMEMLEAK -d DEBUG_KMEMLEAK_DEFAULT_OFF \
-	-e SOFTLOCKUP_DETECTOR -e DETECT_HUNG_TASK
+	-e SOFTLOCKUP_DETECTOR -e DETECT_HUNG_TASK -e MEMORY_FAILURE
 make -s olddefconfig
-for opt in PROVE_LOCKING KASAN DEBUG_KMEMLEAK TRANSPARENT_HUGEPAGE ACPI_TABLE_UPGRADE 9P_FS; do
+for opt in PROVE_LOCKING KASAN DEBUG_KMEMLEAK TRANSPARENT_HUGEPAGE ACPI_TABLE_UPGRADE 9P_FS \
+	MEMORY_FAILURE; do
 	grep -q "^CONFIG_$opt=y" .config || die "CONFIG_$opt did not stick"
 done
 make -s -j"$(nproc)" bzImage modules >"$dest/build.log" 2>&1 ||
@@ -60,5 +67,6 @@ make -s INSTALL_MOD_PATH="$dest/root" modules_install >/dev/null
 mkdir -p "$dest/root/usr/src"
 ln -sfn "$dest/src" "$dest/root/usr/src/linux-headers-$kver"
 echo "$kver" >"$dest/kver"
+echo "$stamp" >"$dest/config-stamp"
 touch "$dest/ready"
 echo "$dest"

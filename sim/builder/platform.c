@@ -476,7 +476,8 @@ int plat_layout(struct platform *plat, char *err, size_t err_len)
 			if (s->retired_is_address[r] || s->retired[r] < s->size)
 				continue;
 			return fail(err, err_len,
-				    "pxm %u: retired offset %#" PRIx64 " is beyond the region (retired-address writes any address)",
+				    "pxm %u: retired offset %#" PRIx64
+				    " is beyond the region (retired-address takes any)",
 				    s->pxm, s->retired[r]);
 		}
 	}

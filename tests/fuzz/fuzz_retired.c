@@ -38,6 +38,39 @@ static bool covered_linear(u32 nr, u64 off, u64 len)
 	return false;
 }
 
+/*
+ * Usable stretches (what the scrub zeroes and remap maps) tile a window
+ * with the retired ranges: never inside one, never skipping a free byte.
+ */
+static void check_stretches(u32 nr, u64 size, const uint8_t *data, size_t len)
+{
+	u64 start = 0, end = size, at, stretch_end, cursor;
+
+	if (len >= 16) {
+		memcpy(&start, data, 8);
+		memcpy(&end, data + 8, 8);
+		start %= size;
+		end = start + end % (size - start) + 1;
+	}
+	cursor = start;
+	for (at = egm_retired_usable_stretch(set, nr, start, end, &stretch_end);
+	     at < end;
+	     at = egm_retired_usable_stretch(set, nr, stretch_end, end,
+					     &stretch_end)) {
+		if (at < cursor || stretch_end <= at || stretch_end > end ||
+		    egm_retired_overlaps(set, nr, at, stretch_end - at))
+			abort();
+		/* The gap before it is retired throughout. */
+		if (at > cursor && (!egm_retired_overlaps(set, nr, cursor, 1) ||
+				    !egm_retired_overlaps(set, nr, at - 1, 1)))
+			abort();
+		cursor = stretch_end;
+	}
+	if (at != end || (cursor < end &&
+			  !egm_retired_overlaps(set, nr, end - 1, 1)))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct egm_retired_stats stats;
@@ -82,6 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		    covered_linear(stats.ranges, a - base, 1))
 			abort();
 	}
+	check_stretches(stats.ranges, size, data, len);
 	/* Runtime retirements keep the set valid. */
 	nr = stats.ranges;
 	for (size_t i = 0; i + 8 <= len && i < 64 * 8; i += 8) {

@@ -271,7 +271,7 @@ static void test_quietly_poisoned(uint8_t *map, const struct retired_list *list,
 			       info.si_addr != (void *)(map + ends[e]);
 		}
 	}
-	tap_ok(!bad, "the first and last bytes of %u more ranges: SIGBUS BUS_MCEERR_AR at each (%u bad)",
+	tap_ok(!bad, "first and last bytes of %u more ranges: SIGBUS BUS_MCEERR_AR (%u bad)",
 	       list->count - first, bad);
 }
 
@@ -351,7 +351,7 @@ static void test_entry_sizes(uint8_t *map, uint64_t size,
 		got = minor_faults() - got;
 		/* The test's own stack and data may fault once or twice. */
 		tap_ok(got >= want && got <= want + 2,
-		       "%s: 1 GiB block at %#" PRIx64 " with%s retired memory: %ld faults, %ld expected",
+		       "%s: 1 GiB block %#" PRIx64 " with%s retired memory: %ld faults, %ld wanted",
 		       mode, block, is_retired(list, block, GIB) ? "" : "out",
 		       got, want);
 	}
@@ -369,7 +369,7 @@ static int test_faults(const char *dev, uint64_t size, uint64_t base,
 	if (!tap_ok(!get_list(fd, &list) && list.count, "the region has retired ranges"))
 		return 1;
 	map = map_region(fd, size);
-	if (!tap_ok(map != NULL, "map the whole region"))
+	if (!tap_ok(map, "map the whole region"))
 		return 1;
 	if (strcmp(mode, "4k"))
 		tap_note("mapping at %p, base %#" PRIx64, (void *)map, base);
@@ -425,7 +425,7 @@ static int test_runtime(const char *dev, uint64_t size, uint64_t offset,
 	if (fd < 0)
 		return 1;
 	map = map_region(fd, size);
-	if (!tap_ok(map != NULL, "map the whole region"))
+	if (!tap_ok(map, "map the whole region"))
 		return 1;
 	fill_page(map + before, before);
 	fill_page(map + offset, offset);
@@ -455,7 +455,7 @@ static int test_runtime(const char *dev, uint64_t size, uint64_t offset,
 
 	/* A new mapping has the hole too, in every mode. */
 	map = map_region(fd, size);
-	if (tap_ok(map != NULL, "map the region again")) {
+	if (tap_ok(map, "map the region again")) {
 		poisoned_at(map + first + block - 1, "the retired block in a new mapping");
 		tap_ok(page_matches(map + after, after), "its neighbour in a new mapping");
 		munmap(map, size);
