@@ -69,6 +69,18 @@ sys=/sys/class/egm/egm4
 say "    now: scrub_state=$(cat $sys/scrub_state) (the second tenant has closed too)"
 say "    last scrub: $(($(cat $sys/scrub_last_duration_us) / 1000)) ms," \
 	"$(cat $sys/scrub_last_throughput) MiB/s, $(cat $sys/scrub_last_threads) workers"
+say
+say "12. Memory that firmware retired for its error history is never handed"
+say "    out. egm5's firmware table lists three pages; the driver keeps their"
+say "    64 KiB blocks, merged, and tells VMMs (EGM_RETIRED_PAGES_LIST) and"
+say "    operators (sysfs):"
+show cat /sys/class/egm/egm5/retired_pages
+say "    EGM_RETIRED_PAGES_LIST gives the same:"
+show egm-retired-test list /dev/egm5
+say "    A VMM that touches one gets a machine-check SIGBUS, which QEMU turns"
+say "    into a memory error inside the guest; its neighbours work:"
+show egm-retired-test touch /dev/egm5 0x12345678
+show egm-retired-test touch /dev/egm5 0x12355678
 check "rmmod nvgrace-egm" unload_egm
 say
-say "Done. Retired pages and the tools (libegm, egmctl) come next."
+say "Done. The tools (libegm, egmctl) come next."

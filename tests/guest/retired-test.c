@@ -9,6 +9,7 @@
  *   egm-retired-test runtime DEV SIZE OFFSET huge|4k|remap
  *                      retires the block at OFFSET through debugfs under a
  *                      live mapping
+ *   egm-retired-test touch DEV OFFSET  reads a byte there and says what happened
  *   egm-retired-test fill-phys PHYS LEN   writes the pattern through /dev/mem
  *   egm-retired-test phys-state PHYS LEN  prints pattern, zero or mixed
  */
@@ -464,6 +465,32 @@ static int test_runtime(const char *dev, uint64_t size, uint64_t offset,
 	return tap_exit_status();
 }
 
+/* For the demo: what a VMM sees when it reads the byte at @offset. */
+static int touch_offset(const char *dev, uint64_t offset)
+{
+	uint64_t start = offset & ~(PAGE - 1);
+	int fd = open_dev(dev);
+	siginfo_t info;
+	uint8_t *map, value;
+
+	if (fd < 0)
+		return 1;
+	map = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, start);
+	close(fd);
+	if (map == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	if (touch(map + (offset - start), &info, &value) != SIGBUS)
+		printf("offset %#" PRIx64 ": read %#x\n", offset, value);
+	else
+		printf("offset %#" PRIx64 ": SIGBUS, si_code %s, si_addr %p = the byte read\n",
+		       offset, info.si_code == BUS_MCEERR_AR ? "BUS_MCEERR_AR" : "other",
+		       info.si_addr);
+	munmap(map, PAGE);
+	return 0;
+}
+
 static int with_dev_mem(uint64_t phys, uint64_t len, int (*fn)(uint8_t *, uint64_t, uint64_t))
 {
 	int fd = open("/dev/mem", O_RDWR);
@@ -520,6 +547,8 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "runtime"))
 		return test_runtime(argv[2], strtoull(argv[3], NULL, 0),
 				    strtoull(argv[4], NULL, 0), argv[5]);
+	if (argc == 4 && !strcmp(argv[1], "touch"))
+		return touch_offset(argv[2], strtoull(argv[3], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "fill-phys"))
 		return with_dev_mem(strtoull(argv[2], NULL, 0),
 				    strtoull(argv[3], NULL, 0), fill_phys);
@@ -529,6 +558,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: egm-retired-test list|ioctl-input DEV\n"
 			"       egm-retired-test faults DEV SIZE BASE huge|4k|remap\n"
 			"       egm-retired-test runtime DEV SIZE OFFSET huge|4k|remap\n"
+			"       egm-retired-test touch DEV OFFSET\n"
 			"       egm-retired-test fill-phys|phys-state PHYS LEN\n");
 	return 2;
 }
