@@ -10,6 +10,7 @@
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/platform_device.h>
 #include <linux/rwsem.h>
 #include <linux/kfifo.h>
@@ -98,11 +99,13 @@ struct egm_region {
 	u32 retired_capacity;
 	u32 retired_table_entries;	/* what firmware's count said */
 	u64 retired_block_size;
+	struct mutex retire_lock;	/* one runtime retirement at a time */
 	struct dentry *debugfs;
 #ifdef EGM_MEMORY_FAILURE_NOTIFY
 	struct pfn_address_space pfn_space;
 	bool pfn_space_registered;
-	spinlock_t poison_lock;		/* protects poison_pending */
+	spinlock_t poison_lock;		/* protects poison_pending, _last */
+	unsigned long poison_last;	/* the offset queued last */
 	DECLARE_KFIFO(poison_pending, unsigned long, 64);
 	struct work_struct poison_work;
 #endif
@@ -121,6 +124,8 @@ bool egm_range_is_free_of_ram(u64 base, u64 size);
 
 /* egm_driver.c */
 extern struct platform_driver egm_platform_driver;
+bool egm_claim_is_in_reserved_memory(struct device *dev,
+				     const struct resource *claim);
 
 /* egm_cdev.c */
 int egm_cdev_init(void);

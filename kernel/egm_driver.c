@@ -18,16 +18,16 @@
  * around it, a PCI window or BAR, ACPI tables, RAM, means firmware points
  * at another device's memory.
  */
-static bool egm_claim_is_in_reserved_memory(struct device *dev,
-					    const struct resource *claim)
+bool egm_claim_is_in_reserved_memory(struct device *dev,
+				     const struct resource *claim)
 {
 	const struct resource *p;
 
 	for (p = claim->parent; p && p != &iomem_resource; p = p->parent) {
 		if (p->desc != IORES_DESC_RESERVED ||
 		    (p->flags & IORESOURCE_SYSRAM)) {
-			dev_err(dev, "%pR lies in '%s' %pR, not in reserved memory: refused\n",
-				claim, p->name, p);
+			dev_err(dev, "%s %pR lies in '%s' %pR, not in reserved memory: refused\n",
+				claim->name, claim, p->name, p);
 			return false;
 		}
 	}

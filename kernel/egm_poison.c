@@ -66,65 +66,108 @@ MODULE_PARM_DESC(retired_block_size,
 static struct dentry *egm_debugfs_root;
 
 /*
- * Memory that holds the table must be firmware's: never System RAM, never
- * a device's window or another driver's claim. Every resource the bytes
- * touch must be a reserved one.
+ * Memory that holds the table must be firmware's: never System RAM, never a
+ * device's window or another driver's claim. A claim of exactly its bytes,
+ * held while they are read, finds any busy resource in the way, and its
+ * parents must all be reserved memory, as for the region itself.
  */
-struct egm_table_check {
-	u64 start;
-	u64 end;		/* inclusive */
-	struct resource foreign;
-	bool found_foreign;
-};
-
-static int egm_note_table_resource(struct resource *res, void *arg)
+static struct resource *egm_claim_table(struct device *dev, u64 table, u64 len)
 {
-	struct egm_table_check *check = arg;
-
-	if (res->desc == IORES_DESC_RESERVED && !(res->flags & IORESOURCE_SYSRAM))
-		return 0;
-	check->foreign = *res;
-	check->found_foreign = true;
-	return 1;
-}
-
-static bool egm_table_is_in_firmware_memory(struct device *dev, u64 table,
-					    u64 len)
-{
-	struct egm_table_check check = {
-		.start = table,
-		.end = table + len - 1,
-	};
+	struct resource *claim;
 
 	if (region_intersects(table, len, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_DISJOINT) {
 		dev_err(dev, "retired-pages table [%#llx-%#llx] lies in System RAM: refused\n",
-			check.start, check.end);
-		return false;
+			table, table + len - 1);
+		return NULL;
 	}
-	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_MEM, check.start,
-			    check.end, &check, egm_note_table_resource);
-	if (check.found_foreign) {
-		dev_err(dev, "retired-pages table [%#llx-%#llx] overlaps %pR, which is not reserved memory: refused\n",
-			check.start, check.end, &check.foreign);
-		return false;
+	claim = request_mem_region(table, len, "nvgrace-egm retired-pages table");
+	if (!claim) {
+		dev_err(dev, "retired-pages table [%#llx-%#llx] is claimed by another driver: refused\n",
+			table, table + len - 1);
+		return NULL;
 	}
-	return true;
+	if (!egm_claim_is_in_reserved_memory(dev, claim)) {
+		release_mem_region(table, len);
+		return NULL;
+	}
+	return claim;
 }
 
-/* Reads @len bytes of firmware memory at @phys, mapping exactly those. */
+/* Reads @len bytes of the table at @phys, mapping exactly those. */
 static int egm_read_firmware(struct device *dev, u64 phys, void *buf, u64 len)
 {
-	void *p = memremap(phys, len, MEMREMAP_WB);
+	void *p;
 
-	if (!p) {
+	if (!egm_claim_table(dev, phys, len))
+		return -EINVAL;
+	p = memremap(phys, len, MEMREMAP_WB);
+	if (p) {
+		memcpy(buf, p, len);
+		memunmap(p);
+	} else {
 		dev_err(dev, "cannot map the retired-pages table [%#llx-%#llx]\n",
 			phys, phys + len - 1);
-		return -ENOMEM;
 	}
-	memcpy(buf, p, len);
-	memunmap(p);
-	return 0;
+	release_mem_region(phys, len);
+	return p ? 0 : -ENOMEM;
+}
+
+/*
+ * Blocks retired at run time, by physical address. They outlive an unbind,
+ * so that the next probe keeps them out of use and out of its scrub; they
+ * are lost when the module is unloaded.
+ */
+static DEFINE_MUTEX(egm_runtime_retired_lock);
+static struct egm_retired_range egm_runtime_retired[EGM_RETIRED_MAX_ENTRIES];
+static u32 egm_nr_runtime_retired;
+
+static void egm_remember_retirement(u64 phys, u64 len)
+{
+	int nr;
+
+	mutex_lock(&egm_runtime_retired_lock);
+	nr = egm_retired_insert(egm_runtime_retired, egm_nr_runtime_retired,
+				ARRAY_SIZE(egm_runtime_retired), phys, len);
+	if (nr >= 0)
+		egm_nr_runtime_retired = nr;
+	mutex_unlock(&egm_runtime_retired_lock);
+	if (nr < 0)
+		pr_warn("too many runtime retirements: [%#llx-%#llx] will not outlive an unbind\n",
+			phys, phys + len - 1);
+}
+
+static int egm_retired_make_room_locked(struct egm_region *region);
+
+/* Adds the runtime retirements remembered from an earlier binding. */
+static int egm_restore_retirements(struct device *dev, struct egm_region *region)
+{
+	u64 base = region->pdata->base, size = region->pdata->size;
+	int ret = 0, nr;
+	u32 i, restored = 0;
+
+	mutex_lock(&egm_runtime_retired_lock);
+	for (i = 0; i < egm_nr_runtime_retired && !ret; i++) {
+		u64 start = max(egm_runtime_retired[i].offset, base);
+		u64 end = min(egm_runtime_retired[i].offset +
+			      egm_runtime_retired[i].size, base + size);
+
+		if (start >= end)
+			continue;
+		ret = egm_retired_make_room_locked(region);
+		if (ret)
+			break;
+		nr = egm_retired_insert(region->retired, region->nr_retired,
+					region->retired_capacity, start - base,
+					end - start);
+		region->nr_retired = nr;
+		restored++;
+	}
+	mutex_unlock(&egm_runtime_retired_lock);
+	if (restored)
+		dev_info(dev, "kept %u range(s) retired at run time before this binding\n",
+			 restored);
+	return ret;
 }
 
 static u64 egm_block_size(void)
@@ -145,10 +188,12 @@ int egm_retired_init_region(struct device *dev, struct egm_region *region)
 	int ret;
 
 	region->retired_block_size = egm_block_size();
-	if (pdata->retired_table_room < sizeof(count) ||
-	    !egm_table_is_in_firmware_memory(dev, pdata->retired_table,
-					     sizeof(count)))
+	mutex_init(&region->retire_lock);
+	if (pdata->retired_table_room < sizeof(count)) {
+		dev_err(dev, "retired-pages table at %#llx: no room for its header: refused\n",
+			pdata->retired_table);
 		return -EINVAL;
+	}
 	ret = egm_read_firmware(dev, pdata->retired_table, &count,
 				sizeof(count));
 	if (ret)
@@ -172,10 +217,6 @@ int egm_retired_init_region(struct device *dev, struct egm_region *region)
 	if (!set || !addrs)
 		goto out;
 	if (count) {
-		ret = -EINVAL;
-		if (!egm_table_is_in_firmware_memory(dev, pdata->retired_table +
-						     sizeof(count), len))
-			goto out;
 		ret = egm_read_firmware(dev, pdata->retired_table + sizeof(count),
 					addrs, len);
 		if (ret)
@@ -195,6 +236,9 @@ int egm_retired_init_region(struct device *dev, struct egm_region *region)
 	region->retired_capacity = max_t(u64, count, 16);
 	region->retired_table_entries = stats.entries;
 	set = NULL;
+	ret = egm_restore_retirements(dev, region);
+	if (ret)
+		egm_retired_free(region);
 out:
 	kvfree(addrs);
 	kvfree(set);
@@ -250,15 +294,16 @@ static int egm_retired_make_room_locked(struct egm_region *region)
 }
 
 /*
- * Zaps the retired block from every mapping. A 1 GiB entry is zapped whole:
- * splitting it needs the mapping's mmap_lock, which this path does not hold.
- * The rest of the span faults back in, around the block.
+ * Zaps the retired block from every mapping. A PUD entry (1 GiB with 4 KiB
+ * pages) is zapped whole: splitting it needs the mapping's mmap_lock, which
+ * this path does not hold. The rest of the span faults back in, around the
+ * block.
  */
 static void egm_zap_around(struct egm_region *region, u64 offset, u64 len)
 {
 	u64 base = region->pdata->base, end = region->pdata->size;
-	u64 first = ALIGN_DOWN(base + offset, SZ_1G);
-	u64 last = ALIGN(base + offset + len, SZ_1G);
+	u64 first = ALIGN_DOWN(base + offset, PUD_SIZE);
+	u64 last = ALIGN(base + offset + len, PUD_SIZE);
 
 	first = max(first, base) - base;
 	last = min(last - base, end);
@@ -287,28 +332,39 @@ int egm_retire(struct egm_region *region, u64 offset, const char *why)
 	offset = ALIGN_DOWN(offset, block);
 	block = min(block, size - offset);
 
+	/* Serialised, so that each waits for the remap mmap() calls it races. */
+	mutex_lock(&region->retire_lock);
 	down_write(&region->lock);
 	if (region->revoked) {
 		ret = -ENODEV;
 		goto out;
 	}
-	ret = egm_retired_make_room_locked(region);
-	if (ret)
-		goto out;
+	/* Merging into a neighbour needs no room; only a new range does. */
 	nr = egm_retired_insert(region->retired, region->nr_retired,
 				region->retired_capacity, offset, block);
+	if (nr < 0) {
+		ret = egm_retired_make_room_locked(region);
+		if (ret)
+			goto out;
+		nr = egm_retired_insert(region->retired, region->nr_retired,
+					region->retired_capacity, offset, block);
+	}
 	region->nr_retired = nr;
 	egm_zap_around(region, offset, block);
 out:
 	up_write(&region->lock);
+	if (!ret) {
+		/* A remap mmap() may have filled its VMA before the zap saw it. */
+		egm_wait_remap_mms(region);
+		egm_zap_around(region, offset, block);
+		egm_remember_retirement(region->pdata->base + offset, block);
+	}
+	mutex_unlock(&region->retire_lock);
 	if (ret) {
 		dev_err(&region->dev, "cannot retire [%#llx-%#llx] (%s): %d\n",
 			offset, offset + block - 1, why, ret);
 		return ret;
 	}
-	/* A remap-mode mmap() may have filled its VMA before the zap saw it. */
-	egm_wait_remap_mms(region);
-	egm_zap_around(region, offset, block);
 	dev_warn(&region->dev, "retired [%#llx-%#llx] (%s)\n", offset,
 		 offset + block - 1, why);
 	return 0;
@@ -404,9 +460,13 @@ static int egm_pfn_to_vma_pgoff(struct vm_area_struct *vma, unsigned long pfn,
 		return -EFAULT;
 	offset = pfn - first;
 	spin_lock(&region->poison_lock);
-	if (!kfifo_put(&region->poison_pending, offset))
-		pr_err_ratelimited("egm%u: too many poisoned pages at once: pfn %#lx not retired\n",
-				   region->pdata->pxm, pfn);
+	/* Called once per mapping of the pfn: queue it once. */
+	if (offset != region->poison_last) {
+		region->poison_last = offset;
+		if (!kfifo_put(&region->poison_pending, offset))
+			pr_err_ratelimited("egm%u: too many poisoned pages at once: pfn %#lx not retired\n",
+					   region->pdata->pxm, pfn);
+	}
 	spin_unlock(&region->poison_lock);
 	schedule_work(&region->poison_work);
 	if (offset < vma->vm_pgoff || offset - vma->vm_pgoff >= vma_pages(vma))
@@ -438,6 +498,7 @@ static void egm_memory_failure_register(struct egm_region *region)
 	int ret;
 
 	spin_lock_init(&region->poison_lock);
+	region->poison_last = ULONG_MAX;
 	INIT_KFIFO(region->poison_pending);
 	INIT_WORK(&region->poison_work, egm_poison_work);
 	region->pfn_space.node.start = PHYS_PFN(region->pdata->base);

@@ -131,7 +131,14 @@ if [ -n "$faulty" ]; then
 			"$(runtime_offset "$size")" $fault_entries
 	fi
 
-	# Runtime retirements last until the driver is unbound.
+	# Runtime retirements outlive an unbind, not an unload.
+	kept=$(printf '0x%016x 0x%016x' $((offset & ~0xffff)) 65536)
+	pdev=$(basename "$(readlink -f /sys/class/egm/$faulty/device)")
+	echo "$pdev" >$DRIVER_DIR/unbind
+	echo "$pdev" >$DRIVER_DIR/bind
+	check "$faulty: a runtime retirement outlives unbind and bind" \
+		grep -q "^$kept\$" /sys/class/egm/$faulty/retired_pages
+	check "the log says so" sh -c "dmesg | grep -q 'kept [0-9]* range(s) retired at run time'"
 	check "nvgrace-egm unloads" unload_egm
 	check "nvgrace-egm loads with 4 KiB retired blocks" \
 		load_egm retired_block_size=4096
