@@ -59,6 +59,65 @@ compat-check: $(CACHE)/kernels/6.12/ready
 		{ echo "compat-check: the memory-failure path was not compiled" >&2; exit 1; }
 	@echo "compat-check: the memory-failure notification path builds"
 
+# libegm: shared (versioned, with its symbol map) and static; egmctl over
+# it, dynamic for the host and static for the simulated host's initramfs.
+LIBEGM_SOURCES := lib/libegm.c lib/retired.c lib/access.c
+LIBEGM_HEADERS := lib/include/egm/libegm.h lib/private.h $(UAPI_HEADERS)
+LIBEGM_VERSION := 1.0.0
+LIB_CFLAGS := $(USER_CFLAGS) -fPIC -fvisibility=default -Ilib/include -Ilib -Ikernel/include/uapi
+EGMCTL_SOURCES := tools/egmctl/egmctl.c tools/egmctl/regions.c tools/egmctl/qemu.c tools/egmctl/check.c
+EGMCTL_CFLAGS := $(USER_CFLAGS) -Ilib/include $(shell pkg-config --cflags json-c 2>/dev/null)
+
+$(BUILD)/lib/libegm.so.$(LIBEGM_VERSION): $(LIBEGM_SOURCES) $(LIBEGM_HEADERS) lib/libegm.sym
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) -shared -Wl,-soname,libegm.so.1 -Wl,--version-script=lib/libegm.sym \
+		-o $@ $(LIBEGM_SOURCES)
+	ln -sf libegm.so.$(LIBEGM_VERSION) $(BUILD)/lib/libegm.so.1
+	ln -sf libegm.so.1 $(BUILD)/lib/libegm.so
+
+$(BUILD)/lib/libegm.a: $(LIBEGM_SOURCES) $(LIBEGM_HEADERS)
+	@mkdir -p $(BUILD)/lib/obj
+	for f in $(LIBEGM_SOURCES); do \
+		$(CC) $(LIB_CFLAGS) -c -o $(BUILD)/lib/obj/$$(basename $$f .c).o $$f || exit 1; \
+	done
+	ar rcs $@ $(BUILD)/lib/obj/*.o
+
+$(BUILD)/lib/libegm.pc: lib/libegm.pc.in
+	@mkdir -p $(@D)
+	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@version@|$(LIBEGM_VERSION)|' $< >$@
+
+$(BUILD)/tools/egmctl: $(EGMCTL_SOURCES) tools/egmctl/egmctl.h $(BUILD)/lib/libegm.so.$(LIBEGM_VERSION)
+	@mkdir -p $(@D)
+	$(CC) $(EGMCTL_CFLAGS) -o $@ $(EGMCTL_SOURCES) -L$(BUILD)/lib -legm \
+		-Wl,-rpath,'$$ORIGIN/../lib' $(shell pkg-config --libs json-c 2>/dev/null)
+
+$(BUILD)/guest/egmctl: $(EGMCTL_SOURCES) tools/egmctl/egmctl.h $(BUILD)/lib/libegm.a
+	@mkdir -p $(@D)
+	$(CC) $(EGMCTL_CFLAGS) -static -o $@ $(EGMCTL_SOURCES) $(BUILD)/lib/libegm.a \
+		$(shell pkg-config --libs json-c 2>/dev/null)
+
+$(BUILD)/guest/egm-peek: tests/guest/egm-peek.c $(BUILD)/lib/libegm.a
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -Ilib/include -static -o $@ $< $(BUILD)/lib/libegm.a
+
+$(BUILD)/guest/as-nobody: tests/guest/as-nobody.c
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -static -o $@ $<
+
+libegm: $(BUILD)/lib/libegm.so.$(LIBEGM_VERSION) $(BUILD)/lib/libegm.a $(BUILD)/lib/libegm.pc
+egmctl: libegm $(BUILD)/tools/egmctl $(BUILD)/guest/egmctl
+
+PREFIX ?= /usr/local
+install: libegm $(BUILD)/tools/egmctl
+	install -D -m 644 lib/include/egm/libegm.h $(DESTDIR)$(PREFIX)/include/egm/libegm.h
+	install -D -m 644 kernel/include/uapi/linux/egm.h $(DESTDIR)$(PREFIX)/include/linux/egm.h
+	install -D -m 755 $(BUILD)/lib/libegm.so.$(LIBEGM_VERSION) $(DESTDIR)$(PREFIX)/lib/libegm.so.$(LIBEGM_VERSION)
+	ln -sf libegm.so.$(LIBEGM_VERSION) $(DESTDIR)$(PREFIX)/lib/libegm.so.1
+	ln -sf libegm.so.1 $(DESTDIR)$(PREFIX)/lib/libegm.so
+	install -D -m 644 $(BUILD)/lib/libegm.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/libegm.pc
+	install -D -m 755 $(BUILD)/tools/egmctl $(DESTDIR)$(PREFIX)/bin/egmctl
+	install -D -m 644 docs/egmctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/egmctl.1
+
 $(BUILD)/sim/egm-platform: sim/builder/egm-platform.c sim/builder/platform.c sim/builder/platform.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ sim/builder/egm-platform.c sim/builder/platform.c
@@ -83,13 +142,13 @@ $(BUILD)/guest/nested-payload.elf: tests/guest/nested-payload.S
 	@rm -f $(BUILD)/guest/nested-payload.o
 
 user: $(BUILD)/sim/egm-platform $(BUILD)/guest/egm-test $(BUILD)/guest/egm-bench \
-	$(BUILD)/guest/egm-retired-test \
+	$(BUILD)/guest/egm-retired-test egmctl $(BUILD)/guest/egm-peek $(BUILD)/guest/as-nobody \
 	$(BUILD)/guest/nested-payload.elf
 
 guest-prereqs: module user
 
 UNIT_TESTS := $(BUILD)/unit/test_regions $(BUILD)/unit/test_retired \
-	$(BUILD)/unit/test_platform
+	$(BUILD)/unit/test_platform $(BUILD)/unit/test_libegm
 
 $(BUILD)/unit/test_regions: tests/unit/test_regions.c kernel/egm_regions.c kernel/egm_regions.h kernel/egm_retired.h
 	@mkdir -p $(@D)
@@ -102,6 +161,10 @@ $(BUILD)/unit/test_retired: tests/unit/test_retired.c kernel/egm_retired.c kerne
 $(BUILD)/unit/test_platform: tests/unit/test_platform.c sim/builder/platform.c sim/builder/platform.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Isim/builder -o $@ tests/unit/test_platform.c sim/builder/platform.c -lcmocka
+
+$(BUILD)/unit/test_libegm: tests/unit/test_libegm.c $(BUILD)/lib/libegm.a
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -Ilib/include -o $@ $< $(BUILD)/lib/libegm.a -lcmocka
 
 unit-build: $(UNIT_TESTS)
 
@@ -144,4 +207,4 @@ bench:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps kernels module user guest-prereqs unit-build unit fuzz-build fuzz check check-debug compat-check demo bench clean
+.PHONY: all deps kernels module user guest-prereqs unit-build unit fuzz-build fuzz check check-debug compat-check libegm egmctl install demo bench clean

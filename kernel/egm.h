@@ -79,7 +79,8 @@ struct egm_region {
 	/* Faults read it; open, release and revocation write it. */
 	struct rw_semaphore lock;
 	bool revoked;
-	struct file *file;		/* the one open file, or NULL */
+	struct pid *holder;		/* the process whose files are open */
+	unsigned int nr_files;		/* its open files of the region */
 	enum egm_scrub_state scrub_state;
 
 	/* Scrubbing, see egm_scrub.c. Set at its start, under @lock. */

@@ -11,7 +11,9 @@
 #include <linux/idr.h>
 #include <linux/mm.h>
 #include <linux/mount.h>
+#include <linux/pid.h>
 #include <linux/pseudo_fs.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "egm.h"
@@ -34,16 +36,23 @@ static int egm_open(struct inode *inode, struct file *file)
 		container_of(inode->i_cdev, struct egm_region, cdev);
 	int ret;
 
-	/* Only a clean region is handed out: wait for its scrub. */
+	/*
+	 * One process holds a region at a time; it may open it again (QEMU
+	 * opens the file once per memory backend). Only a clean region is
+	 * handed to a new holder: wait for its scrub.
+	 */
 	for (;;) {
 		down_write(&region->lock);
 		if (region->revoked) {
 			ret = -ENODEV;
-		} else if (region->file) {
-			ret = -EBUSY;
+		} else if (region->nr_files) {
+			ret = region->holder == task_tgid(current) ? 0 : -EBUSY;
+			if (!ret)
+				region->nr_files++;
 		} else if (region->scrub_state == EGM_SCRUB_CLEAN) {
 			region->scrub_state = EGM_SCRUB_IN_USE;
-			region->file = file;
+			region->holder = get_pid(task_tgid(current));
+			region->nr_files = 1;
 			ret = 0;
 		} else {
 			ret = -EAGAIN;
@@ -67,14 +76,20 @@ static int egm_open(struct inode *inode, struct file *file)
 static int egm_release(struct inode *inode, struct file *file)
 {
 	struct egm_region *region = file->private_data;
+	bool last;
 
 	down_write(&region->lock);
-	region->file = NULL;
-	region->scrub_state = EGM_SCRUB_DIRTY;
-	egm_scrub_start_locked(region);
+	last = !--region->nr_files;
+	if (last) {
+		put_pid(region->holder);
+		region->holder = NULL;
+		region->scrub_state = EGM_SCRUB_DIRTY;
+		egm_scrub_start_locked(region);
+	}
 	up_write(&region->lock);
-	/* No VMA, hence no mmap() in progress, outlives the file. */
-	egm_forget_remap_mms(region, false);
+	/* No VMA, hence no mmap() in progress, outlives the last file. */
+	if (last)
+		egm_forget_remap_mms(region, false);
 	put_device(&region->dev);
 	return 0;
 }

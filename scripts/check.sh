@@ -28,6 +28,8 @@ for k in $kernels; do
 	[ -f "build/kernel/$k/nvgrace-egm.ko" ] || { echo "check: module build failed for $k"; exit 1; }
 done
 make -s user unit-build fuzz-build || { echo "check: build failed"; exit 1; }
+# egmctl's VMs on regions with retired memory need QEMU 8.2 (backports).
+sim/fetch-qemu.sh >/dev/null || { echo "check: cannot fetch QEMU from bookworm-backports"; exit 1; }
 
 echo "== lint"
 if scripts/lint.sh; then count lint 1 0; else count lint 0 1; fi

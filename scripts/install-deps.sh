@@ -13,6 +13,8 @@ busybox-static cpio gzip xz-utils                    # the guest initramfs
 libcmocka-dev pkg-config                             # host unit tests
 clang libclang-rt-14-dev                             # libFuzzer (make fuzz)
 ndctl                                                # the device-dax reference (make bench)
+libjson-c-dev                                        # egmctl: JSON output
+python3-jsonschema libxml2-utils                     # tests: egmctl JSON and XML output
 '
 read -r -a names <<<"$(echo "$package_list" | sed 's/#.*//' | tr '\n' ' ')"
 

@@ -112,6 +112,7 @@ cp "$tfile" "$stage/root/egm/tests/$test"
 if [ -d "$build/guest" ]; then cp "$build"/guest/* "$stage/root/egm/tests/"; fi
 echo "KSERIES=$series" >>"$stage/root/egm/platform.env"
 echo "KVER=$kver" >>"$stage/root/egm/platform.env"
+echo "HOST_TOP=$top" >>"$stage/root/egm/platform.env"
 # Kernel modules the tests may load, with what they depend on.
 modroot=$kdir/root/lib/modules/$kver
 mkdir -p "$stage/root/lib/modules/$kver"

@@ -45,28 +45,50 @@ say
 say "7. The claimed ranges in /proc/iomem:"
 show sh -c "grep -B1 nvgrace-egm /proc/iomem"
 say
-say "8. A VMM maps /dev/egm4 as guest RAM. Data written through the mapping"
-say "   lands at the region's physical address:"
-run_tap egm-test show-pattern /dev/egm4 "$REGION_4_SIZE" "$REGION_4_BASE"
+say "8. Operators and VMMs see the regions with egmctl (libegm underneath):"
+show egmctl list
 say
-say "9. Exclusive: while one VMM holds it, nobody else opens it:"
-exec 3<>/dev/egm4
-check_fails "a second open of /dev/egm4 is refused (EBUSY)" cat /dev/egm4
-exec 3>&-
+say "9. A VMM asks egmctl how to start a VM whose RAM is egm4. All GPUs of a"
+say "   socket go to the same VM (the simulated GPUs are not vfio devices, so"
+say "   the VM below runs with --gpus none):"
+show egmctl qemu-args egm4
+check "the host's root is mounted over 9p (its unmodified QEMU runs here)" mount_host_root
+args=$(egmctl qemu-args egm4 --gpus none)
 say
-say "10. Mapping is nearly free: 1 GiB page-table entries, filled on demand."
-say "    Touching every 4 KiB page of 2 GiB, in the RFC's remap mode and in"
-say "    the default mode:"
-for mode in remap auto; do
-	echo $mode >/sys/module/nvgrace_egm/parameters/map_mode
-	say "    map_mode=$mode: $(egm-bench touch /dev/egm4 "$REGION_4_SIZE")"
+say "10. Start the host's own QEMU with exactly those arguments and a tiny"
+say "    guest that writes words 0x45474d00, 0x45474d01, ... into its RAM at"
+say "    2 MiB:"
+say "    qemu-system-x86_64 -M microvm -accel tcg $args -kernel nested-payload.elf"
+rm -f /tmp/vm-serial.log /tmp/qemu.pid
+# shellcheck disable=SC2086
+chroot /host qemu-system-x86_64 -accel tcg -nodefaults -display none -no-reboot \
+	-M microvm $args -kernel /mnt/tests/nested-payload.elf \
+	-serial file:/tmp/vm-serial.log -pidfile /tmp/qemu.pid >/tmp/qemu.log 2>&1 &
+vm=$!
+i=0
+while [ $i -lt 180 ] && ! grep -q '!' /tmp/vm-serial.log 2>/dev/null; do
+	kill -0 $vm 2>/dev/null || break
+	sleep 1
+	i=$((i + 1))
 done
+show cat /tmp/qemu.log
+check "the guest runs and reports that it wrote its pattern" grep -q '!' /tmp/vm-serial.log
+say "    The host finds the guest's words in EGM, at base (from libegm) + 2 MiB:"
+show egm-peek egm4 0x200000 4
+check "guest RAM at 2 MiB is egm4 at offset 2 MiB" sh -c \
+	"egm-peek egm4 0x200000 4 | grep -q '45474d00 45474d01 45474d02 45474d03'"
+show egmctl list
+check "no other process may open egm4 while the VM holds it (EBUSY)" sh -c "! cat /dev/egm4"
 say
-say "11. No tenant sees the previous one's data. Closing the region starts a"
-say "    scrub in the background, on every CPU; the next open waits for it:"
-run_tap egm-test scrub-pattern /dev/egm4 "$REGION_4_SIZE"
+say "11. Stop the guest. Its memory is scrubbed at once, in the background,"
+say "    before anyone else gets egm4; egmctl waits for it on the uevent:"
+kill "$(cat /tmp/qemu.pid)"
+wait $vm
+show egmctl wait egm4
+check "egm4 is clean again" sh -c "egmctl list | grep -q '^egm4 .* clean '"
+show egm-peek egm4 0x200000 4
+check "and the guest's words are gone" sh -c "egm-peek egm4 0x200000 4 | grep -q '00000000 00000000 00000000 00000000'"
 sys=/sys/class/egm/egm4
-say "    now: scrub_state=$(cat $sys/scrub_state) (the second tenant has closed too)"
 say "    last scrub: $(($(cat $sys/scrub_last_duration_us) / 1000)) ms," \
 	"$(cat $sys/scrub_last_throughput) MiB/s, $(cat $sys/scrub_last_threads) workers"
 say
@@ -83,4 +105,4 @@ show egm-retired-test touch /dev/egm5 0x12345678
 show egm-retired-test touch /dev/egm5 0x12355678
 check "rmmod nvgrace-egm" unload_egm
 say
-say "Done. The tools (libegm, egmctl) come next."
+say "Done."

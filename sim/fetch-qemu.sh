@@ -1,0 +1,47 @@
+#!/bin/bash
+# A QEMU new enough for memory-backend-file offset= (8.2 and later), which
+# egmctl's arguments need for a region with retired memory: Debian's
+# bookworm-backports QEMU, unpacked into .cache/qemu-backports. The host's
+# apt sources and its own QEMU are left alone: apt reads a project-local
+# source list and package lists. Prints the directory; its
+# bin/qemu-system-x86_64 runs that QEMU with its own firmware and modules.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+dest=$top/.cache/qemu-backports
+die() { echo "fetch-qemu: $*" >&2; exit 1; }
+
+if [ -x "$dest/bin/qemu-system-x86_64" ]; then
+	echo "$dest"
+	exit 0
+fi
+rm -rf "$dest"
+apt_dir=$(mktemp -d)
+trap 'rm -rf "$apt_dir"' EXIT
+mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial" "$dest/root"
+echo "deb http://deb.debian.org/debian bookworm-backports main" >"$apt_dir/sources.list"
+apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+	  -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache::Archives=$apt_dir/archives"
+	  -o APT::Sandbox::User=root)
+apt-get "${apt_opts[@]}" update -q >/dev/null 2>&1 ||
+	die "cannot read bookworm-backports"
+(cd "$apt_dir" && apt-get "${apt_opts[@]}" download -q \
+	qemu-system-x86/bookworm-backports qemu-system-common/bookworm-backports \
+	qemu-system-data/bookworm-backports >/dev/null 2>&1) ||
+	die "cannot download QEMU from bookworm-backports"
+for deb in "$apt_dir"/*.deb; do
+	dpkg-deb -x "$deb" "$dest/root"
+done
+mkdir -p "$dest/bin"
+cat >"$dest/bin/qemu-system-x86_64" <<'WRAPPER'
+#!/bin/sh
+# The backports QEMU, with its own firmware (-L) and modules.
+root=$(cd "$(dirname "$0")/../root" && pwd)
+QEMU_MODULE_DIR=$root/usr/lib/x86_64-linux-gnu/qemu
+export QEMU_MODULE_DIR
+exec "$root/usr/bin/qemu-system-x86_64" -L "$root/usr/share/qemu" "$@"
+WRAPPER
+chmod 755 "$dest/bin/qemu-system-x86_64"
+"$dest/bin/qemu-system-x86_64" --version | grep -q 'QEMU emulator version' ||
+	die "the unpacked QEMU does not run (missing libraries?)"
+echo "$dest"

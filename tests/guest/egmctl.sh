@@ -1,0 +1,175 @@
+# egmctl against the real driver: every command, its JSON against the
+# schema, every error path (exit status and message), and a VM started
+# from exactly what `egmctl qemu-args` prints, with its RAM found in EGM.
+. ./lib.sh
+
+payload=/mnt/tests/nested-payload.elf
+schema=$HOST_TOP/docs/egmctl.schema.json
+backports_qemu=$HOST_TOP/.cache/qemu-backports/bin/qemu-system-x86_64
+first=$(echo $EXPECT_DEVICES | cut -d' ' -f1)
+
+# expect STATUS TEXT COMMAND...: exit status STATUS and TEXT in its output.
+expect() {
+	want=$1 text=$2
+	shift 2
+	"$@" >/tmp/expect.out 2>&1
+	got=$?
+	if [ $got -eq "$want" ] && grep -qF -- "$text" /tmp/expect.out; then
+		pass "$* -> $want, '$text'"
+	else
+		fail "$* -> $got, expected $want and '$text'"
+		sed 's/^/#   /' /tmp/expect.out
+	fi
+}
+
+# Python runs from the host's root over 9p, slowly under emulation: the
+# JSON files are collected in /tmp/json/ and checked in one run at the end.
+mkdir -p /tmp/json
+json_check() { # json_check: each file against its kind, then the facts
+	chroot /host python3 - "$schema" /tmp/json <<'PY'
+import json, os, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+for name in sorted(os.listdir(sys.argv[2])):
+    kind = name.split(".")[0]
+    doc = json.load(open(os.path.join(sys.argv[2], name)))
+    try:
+        jsonschema.validate(doc, dict(schema, **{"$ref": "#/definitions/" + kind}))
+        print("ok - %s is valid against docs/egmctl.schema.json (%s)" % (name, kind))
+    except jsonschema.ValidationError as e:
+        print("not ok - %s is not valid: %s" % (name, e.message))
+    if kind == "list":
+        print("# devices %s" % " ".join(r["device"] for r in doc["regions"]))
+    if kind == "region":
+        print("# %s gpus %s base %#x" % (doc["device"], " ".join(doc["gpus"]), doc["base"]))
+PY
+}
+
+check "the host's root is mounted over 9p" mount_host_root
+
+# No driver.
+expect 1 "the nvgrace-egm driver is not loaded" egmctl list
+expect 1 "nvgrace-egm is not loaded: modprobe nvgrace-egm" egmctl check
+expect 2 "unknown command 'bogus'" egmctl bogus
+expect 2 "which command?" egmctl
+expect 0 "usage: egmctl" egmctl --help
+
+check "nvgrace-egm loads" load_egm
+
+# list, show, retired.
+egmctl list >/tmp/list.txt
+note "$(sed 's/^/  /' /tmp/list.txt)"
+for dev in $EXPECT_DEVICES; do
+	pxm=${dev#egm}
+	check "list shows $dev with its size in bytes" \
+		grep -qE "^$dev +[0-9.]+ [KMGT]iB +$(region_var "$pxm" SIZE) +$pxm " /tmp/list.txt
+done
+egmctl list -j >/tmp/json/list.json
+for dev in $EXPECT_DEVICES; do
+	pxm=${dev#egm}
+	egmctl show $dev -j >/tmp/json/region.$dev.json
+	egmctl retired $dev -j >/tmp/json/retired.$dev.json
+	is "retired $dev lists what sysfs lists" \
+		"$(egmctl retired $dev | grep ^0x)" "$(cat /sys/class/egm/$dev/retired_pages)"
+done
+expect 0 "$first" egmctl show /dev/$first
+expect 1 "no EGM region egm99 (regions: $EXPECT_DEVICES)" egmctl show egm99
+expect 2 "show needs one region" egmctl show
+expect 2 "unknown option" egmctl retired $first --bogus
+expect 2 "--timeout takes whole seconds" egmctl wait $first --timeout soon
+expect 2 "--max-pieces takes 1 to 64" egmctl qemu-args $first --max-pieces 0
+expect 2 "--cpus takes a CPU list" egmctl qemu-args $first --cpus all
+
+# check: the driver and regions are fine here; the rest depends on the host.
+egmctl check -j >/tmp/json/check.json
+json_check >/tmp/json-check.out
+cat /tmp/json-check.out
+is "list -j names every region" "$(sed -n 's/^# devices //p' /tmp/json-check.out)" "$EXPECT_DEVICES"
+for dev in $EXPECT_DEVICES; do
+	pxm=${dev#egm}
+	is "show $dev -j: its GPUs and base are the platform's" \
+		"$(sed -n "s/^# $dev //p" /tmp/json-check.out)" \
+		"gpus $(region_var "$pxm" GPUS) base $(region_var "$pxm" BASE)"
+done
+expect 0 "ok    driver" egmctl check
+
+# wait: a dirty region (no scrub at probe) is scrubbed and waited for.
+check "nvgrace-egm unloads" unload_egm
+check "nvgrace-egm loads without a scrub at probe" load_egm scrub_on_probe=0
+is "$first is dirty" "$(cat /sys/class/egm/$first/scrub_state)" dirty
+expect 1 "permission denied opening /dev/$first" as-nobody egmctl wait $first
+expect 0 "$first: clean 100%" egmctl wait $first
+is "$first is clean after egmctl wait" "$(cat /sys/class/egm/$first/scrub_state)" clean
+exec 3<>/dev/$first
+expect 1 "$first is still in_use after 1000 ms" egmctl wait $first --timeout 1
+exec 3>&-
+
+# qemu-args: all GPUs or none, never some.
+gpus=$(region_var "${first#egm}" GPUS)
+args=$(egmctl qemu-args $first 2>/dev/null)
+for gpu in $gpus; do
+	check "qemu-args passes $gpu with vfio-pci" \
+		sh -c "echo '$args' | grep -q 'vfio-pci,host=$gpu,'"
+	set -- $gpus
+	if [ $# -gt 1 ]; then
+		expect 1 "--gpus leaves out" egmctl qemu-args $first --gpus $gpu
+	fi
+done
+expect 1 "0000:00:1f.0 is not a GPU of $first" egmctl qemu-args $first --gpus 0000:00:1f.0
+egmctl libvirt-xml $first >/tmp/domain.xml
+check "libvirt-xml is well-formed XML" chroot /host xmllint --noout /tmp/domain.xml
+is "libvirt-xml has one hostdev per GPU" "$(grep -c '<hostdev' /tmp/domain.xml)" "$(echo $gpus | wc -w)"
+
+# A VM from exactly those arguments (no GPU: the simulated ones are not
+# vfio devices). The payload writes word i = 0x45474d00 + i at guest 2 MiB,
+# which is the first piece's offset + 2 MiB in EGM.
+run_vm() { # run_vm QEMU REGION: starts the VM, checks the pattern, stops it
+	qemu=$1 dev=$2
+	chroot /host /mnt/tests/egmctl qemu-args $dev --gpus none --qemu $qemu \
+		>/tmp/args 2>/tmp/args.err
+	status=$?
+	sed 's/^/# egmctl: /' /tmp/args.err
+	[ $status -eq 0 ] || return 1
+	note "qemu-args: $(cat /tmp/args)"
+	offset=$(tr ' ' '\n' </tmp/args | grep "^memory-backend-file,id=$dev-0," |
+		sed -n 's/.*,offset=\([0-9]*\).*/\1/p')
+	rm -f /tmp/vm-serial.log /tmp/qemu.pid
+	# shellcheck disable=SC2046
+	chroot /host $qemu -accel tcg -nodefaults -display none -no-reboot \
+		-M microvm $(cat /tmp/args) -kernel $payload \
+		-serial file:/tmp/vm-serial.log -pidfile /tmp/qemu.pid \
+		>/tmp/qemu.log 2>&1 &
+	vm=$!
+	i=0
+	while [ $i -lt 180 ] && ! grep -q '!' /tmp/vm-serial.log 2>/dev/null; do
+		kill -0 $vm 2>/dev/null || break
+		sleep 1
+		i=$((i + 1))
+	done
+	sed 's/^/# qemu: /' /tmp/qemu.log
+	check "$dev: the guest started from egmctl's arguments runs" \
+		grep -q '!' /tmp/vm-serial.log
+	check "$dev: its RAM at 2 MiB is EGM at offset ${offset:-0} + 2 MiB" sh -c \
+		"egm-peek $dev $(( ${offset:-0} + 0x200000 )) 4 | grep -q '45474d00 45474d01 45474d02 45474d03'"
+	kill "$(cat /tmp/qemu.pid)" 2>/dev/null
+	wait $vm
+	return 0
+}
+
+for dev in $EXPECT_DEVICES; do
+	[ -n "$(region_var "${dev#egm}" RETIRED_ENTRIES)" ] && continue
+	run_vm qemu-system-x86_64 $dev
+	break
+done
+for dev in $EXPECT_DEVICES; do
+	[ -z "$(region_var "${dev#egm}" RETIRED_ENTRIES)" ] && continue
+	egmctl wait $dev >/dev/null
+	expect 1 "cannot map part of a file (memory-backend-file offset= needs 8.2)" \
+		chroot /host /mnt/tests/egmctl qemu-args $dev --gpus none --qemu qemu-system-x86_64
+	if [ -x "/host$backports_qemu" ]; then
+		run_vm $backports_qemu $dev
+	else
+		fail "no QEMU 8.2+ at $backports_qemu (sim/fetch-qemu.sh)"
+	fi
+	break
+done
+check "nvgrace-egm unloads" unload_egm

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * egmctl check: is this host ready to run VMs on EGM? Each finding says
+ * what to do about it.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "egmctl.h"
+
+enum verdict { OK, WARN, FAIL, NA };
+static const char *const verdict_names[] = { "ok", "warn", "fail", "n/a" };
+
+struct report {
+	bool json;
+	struct json_object *findings;
+	unsigned int failures;
+};
+
+__attribute__((format(printf, 4, 5)))
+static void finding(struct report *r, enum verdict v, const char *topic,
+		    const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	r->failures += v == FAIL;
+	if (r->json) {
+		struct json_object *f = json_object_new_object();
+
+		json_object_object_add(f, "check", json_object_new_string(topic));
+		json_object_object_add(f, "verdict", json_object_new_string(verdict_names[v]));
+		json_object_object_add(f, "detail", json_object_new_string(text));
+		json_object_array_add(r->findings, f);
+	} else {
+		printf("%-4s  %-14s %s\n", verdict_names[v], topic, text);
+	}
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st);
+}
+
+/* "6.12.57+deb13-arm64" -> 6012 */
+static int kernel_version(const struct utsname *u)
+{
+	int major = 0, minor = 0;
+
+	sscanf(u->release, "%d.%d", &major, &minor);
+	return major * 1000 + minor;
+}
+
+static void check_driver(struct egmctl *ctl, struct report *r)
+{
+	struct egm_region *region;
+	unsigned int i;
+
+	if (!exists("/sys/module/nvgrace_egm")) {
+		finding(r, FAIL, "driver", "nvgrace-egm is not loaded: modprobe nvgrace-egm (DKMS package, or make module)");
+		return;
+	}
+	finding(r, OK, "driver", "nvgrace-egm is loaded");
+	if (!ctl->ctx || !egm_region_count(ctl->ctx)) {
+		finding(r, FAIL, "regions", "no EGM regions: enable EGM in the firmware (BIOS setup) and see dmesg | grep nvgrace-egm for refused regions");
+		return;
+	}
+	egm_region_foreach(ctl->ctx, region, i) {
+		enum egm_scrub_state s = egm_region_scrub_state(region);
+		char human[32];
+
+		finding(r, OK, "regions", "%s: %s, PXM %u, %u GPU(s), %s",
+			egm_region_name(region),
+			egmctl_human_size(egm_region_size(region), human, sizeof(human)),
+			egm_region_pxm(region), egm_region_gpu_count(region),
+			egm_scrub_state_name(s));
+		if (!egm_region_gpu_count(region))
+			finding(r, WARN, "gpus", "%s has no GPU link: its GPUs' PCI functions are missing or hidden",
+				egm_region_name(region));
+	}
+}
+
+static void check_kernel(struct report *r, const struct utsname *u)
+{
+	int version = kernel_version(u);
+	bool arm64 = !strcmp(u->machine, "aarch64");
+
+	if (version >= 6012)
+		finding(r, OK, "huge-pfnmap", "Linux %s maps EGM with 1 GiB and 2 MiB entries", u->release);
+	else
+		finding(r, WARN, "huge-pfnmap", "Linux %s maps EGM with 4 KiB entries only (a VM start faults once per 4 KiB): use Linux 6.12 or later",
+			u->release);
+	if (!arm64)
+		finding(r, NA, "kvm-stage2", "%s: cacheable KVM stage-2 mappings of PFN maps are an arm64 question", u->machine);
+	else if (version >= 6017)
+		finding(r, OK, "kvm-stage2", "Linux %s lets KVM map EGM cacheable in stage 2", u->release);
+	else
+		finding(r, FAIL, "kvm-stage2", "Linux %s maps PFN-mapped memory non-cacheable in KVM stage 2 (slow, and atomics fail): use Linux 6.17 or later",
+			u->release);
+	if (exists("/dev/kvm"))
+		finding(r, OK, "kvm", "/dev/kvm is present");
+	else
+		finding(r, WARN, "kvm", "/dev/kvm is missing: load kvm (and enable virtualization in the firmware), or VMs run emulated");
+}
+
+static void check_iommu(struct report *r)
+{
+	bool type1 = exists("/dev/vfio/vfio"), iommufd = exists("/dev/iommu");
+
+	if (type1)
+		finding(r, OK, "iommu", "the VFIO type1 container (/dev/vfio/vfio) maps PFN-mapped memory such as EGM for device DMA");
+	else if (iommufd)
+		finding(r, WARN, "iommu", "only iommufd (/dev/iommu): it maps PFN-mapped memory only through dma-buf, which EGM does not export yet; enable CONFIG_VFIO_CONTAINER (or the iommufd compat /dev/vfio/vfio) for GPU DMA into EGM");
+	else
+		finding(r, WARN, "iommu", "no VFIO (/dev/vfio/vfio) nor iommufd: modprobe vfio-pci, and enable the IOMMU (iommu.passthrough=0 on arm64, intel_iommu=on on x86)");
+}
+
+int cmd_check(struct egmctl *ctl, int argc, char **argv)
+{
+	struct report r = { .json = ctl->json };
+	struct utsname u;
+
+	if (argc == 2 && (!strcmp(argv[1], "-j") || !strcmp(argv[1], "--json")))
+		r.json = true;
+	else if (argc != 1)
+		return egmctl_usage("check takes no arguments but -j");
+	if (r.json)
+		r.findings = json_object_new_array();
+	uname(&u);
+	check_driver(ctl, &r);
+	check_kernel(&r, &u);
+	check_iommu(&r);
+	if (r.json) {
+		struct json_object *top = json_object_new_object();
+
+		json_object_object_add(top, "findings", r.findings);
+		json_object_object_add(top, "ready", json_object_new_boolean(!r.failures));
+		egmctl_print_json(top);
+	} else {
+		printf("%s\n", r.failures ? "not ready: fix the 'fail' lines" : "ready");
+	}
+	return r.failures ? EGMCTL_FAILED : 0;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* egmctl: the commands, each in its own file, over libegm. */
+#ifndef EGMCTL_H
+#define EGMCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <egm/libegm.h>
+#include <json-c/json.h>
+
+/* Exit statuses: 0 ok, 1 the request failed, 2 bad usage. */
+#define EGMCTL_FAILED 1
+#define EGMCTL_USAGE 2
+
+struct egmctl {
+	struct egm_ctx *ctx;
+	bool json;
+};
+
+int egmctl_fail(struct egmctl *ctl, const char *what);
+int egmctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void egmctl_print_json(struct json_object *obj);
+const char *egmctl_human_size(uint64_t bytes, char *buf, size_t len);
+
+int cmd_list(struct egmctl *ctl, int argc, char **argv);
+int cmd_show(struct egmctl *ctl, int argc, char **argv);
+int cmd_retired(struct egmctl *ctl, int argc, char **argv);
+int cmd_wait(struct egmctl *ctl, int argc, char **argv);
+int cmd_qemu_args(struct egmctl *ctl, int argc, char **argv);
+int cmd_libvirt_xml(struct egmctl *ctl, int argc, char **argv);
+int cmd_check(struct egmctl *ctl, int argc, char **argv);
+
+#endif

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * egmctl qemu-args and libvirt-xml: a VM whose RAM is an EGM region.
+ *
+ * A region without retired memory is one memory-backend-file over
+ * /dev/egmN. With retired memory, QEMU must never touch a retired block:
+ * not to load firmware, not to preallocate, and neither may the guest
+ * (KVM reports a guest access to poisoned PFN-map memory as EFAULT and
+ * QEMU stops). So the RAM is assembled from the usable stretches, each a
+ * memory-backend-file with offset= (QEMU 8.2 and later) over the same
+ * device, which the driver lets one process open several times, and each
+ * its own NUMA node: the guest never sees a retired block.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "egmctl.h"
+
+#define MIB (1ULL << 20)
+#define PIECE_ALIGN (2 * MIB)	/* pieces keep 2 MiB entries possible */
+#define MAX_PIECES 64
+
+struct piece {
+	uint64_t offset;
+	uint64_t size;
+	uint64_t align;
+};
+
+struct vm_request {
+	struct egm_region *region;
+	const char *gpus;	/* "all", "none" or a BDF list */
+	const char *cpus;	/* a CPU list for the region's node, or NULL */
+	const char *qemu;	/* the QEMU binary whose version matters */
+	unsigned int max_pieces;
+	unsigned int nr_pieces;
+	struct piece pieces[MAX_PIECES];
+};
+
+static uint64_t largest_pow2_dividing(uint64_t v, uint64_t cap)
+{
+	uint64_t a = v ? v & -v : cap;
+
+	return a < cap ? a : cap;
+}
+
+static int by_size_desc(const void *a, const void *b)
+{
+	const struct piece *x = a, *y = b;
+
+	return (x->size < y->size) - (x->size > y->size);
+}
+
+static int by_offset(const void *a, const void *b)
+{
+	const struct piece *x = a, *y = b;
+
+	return (x->offset > y->offset) - (x->offset < y->offset);
+}
+
+/*
+ * The usable stretches between retired ranges, trimmed to 2 MiB, the
+ * largest max_pieces of them in region order. Returns the bytes dropped.
+ */
+static uint64_t plan_pieces(struct vm_request *req,
+			    const struct egm_retired_range *retired,
+			    unsigned int n)
+{
+	uint64_t size = egm_region_size(req->region), at = 0, usable = 0, kept = 0;
+	uint64_t align = egm_region_align(req->region);
+	struct piece all[MAX_PIECES * 4 + 1];
+	unsigned int count = 0;
+
+	for (unsigned int i = 0; i <= n; i++) {
+		uint64_t end = i < n ? retired[i].offset : size;
+		uint64_t start = (at + PIECE_ALIGN - 1) & ~(PIECE_ALIGN - 1);
+
+		end &= ~(PIECE_ALIGN - 1);
+		if (end > start && count < sizeof(all) / sizeof(all[0]))
+			all[count++] = (struct piece){ start, end - start, 0 };
+		usable += i < n ? retired[i].offset - at : size - at;
+		if (i < n)
+			at = retired[i].offset + retired[i].size;
+	}
+	qsort(all, count, sizeof(all[0]), by_size_desc);
+	req->nr_pieces = count < req->max_pieces ? count : req->max_pieces;
+	qsort(all, req->nr_pieces, sizeof(all[0]), by_offset);
+	for (unsigned int i = 0; i < req->nr_pieces; i++) {
+		/* The virtual alignment that keeps the largest entries. */
+		all[i].align = largest_pow2_dividing(all[i].offset, 1ULL << 30);
+		if (all[i].align > align)
+			all[i].align = align;
+		req->pieces[i] = all[i];
+		kept += all[i].size;
+	}
+	return usable - kept;
+}
+
+/* "QEMU emulator version 7.2.22" -> 7002 */
+static int qemu_version(const char *binary)
+{
+	char cmd[512], line[256];
+	int major = 0, minor = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "'%s' --version 2>/dev/null", binary);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (fgets(line, sizeof(line), p))
+		if (sscanf(line, "QEMU emulator version %d.%d", &major, &minor) == 2)
+			break;
+	pclose(p);
+	return major ? major * 1000 + minor : -1;
+}
+
+static const char *default_qemu(void)
+{
+	struct utsname u;
+
+	uname(&u);
+	return strcmp(u.machine, "aarch64") ? "qemu-system-x86_64" :
+					      "qemu-system-aarch64";
+}
+
+/* All GPUs of the region, or none: never some. */
+static int check_gpus(struct egmctl *ctl, struct vm_request *req)
+{
+	struct egm_region *region = req->region;
+	unsigned int n = egm_region_gpu_count(region);
+
+	if (!strcmp(req->gpus, "all") || !strcmp(req->gpus, "none"))
+		return 0;
+	/* Nothing that is not the region's, and none of it left out. */
+	for (const char *p = req->gpus; *p;) {
+		size_t len = strcspn(p, ",");
+		bool known = false;
+
+		for (unsigned int i = 0; i < n; i++)
+			known |= strlen(egm_region_gpu(region, i)) == len &&
+				 !strncmp(egm_region_gpu(region, i), p, len);
+		if (!known) {
+			fprintf(stderr, "egmctl: %.*s is not a GPU of %s\n",
+				(int)len, p, egm_region_name(region));
+			return EGMCTL_FAILED;
+		}
+		p += len + (p[len] == ',');
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		const char *gpu = egm_region_gpu(region, i);
+		const char *hit = strstr(req->gpus, gpu);
+
+		if (!hit || (hit != req->gpus && hit[-1] != ',') ||
+		    (hit[strlen(gpu)] && hit[strlen(gpu)] != ',')) {
+			fprintf(stderr,
+				"egmctl: --gpus leaves out %s: every GPU of %s goes to the same VM (use --gpus all)\n",
+				gpu, egm_region_name(region));
+			return EGMCTL_FAILED;
+		}
+	}
+	(void)ctl;
+	return 0;
+}
+
+static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
+			    struct vm_request *req)
+{
+	static const struct option opts[] = {
+		{ "gpus", required_argument, NULL, 'g' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "max-pieces", required_argument, NULL, 'p' },
+		{ "qemu", required_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct egm_retired_range *retired;
+	unsigned int n;
+	uint64_t dropped;
+	char *end;
+	int c, ret;
+
+	*req = (struct vm_request){ .gpus = "all", .max_pieces = 8 };
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'g':
+			req->gpus = optarg;
+			break;
+		case 'c':
+			if (!*optarg || strspn(optarg, "0123456789,-") != strlen(optarg))
+				return egmctl_usage("%s: --cpus takes a CPU list such as 0-7, not '%s'",
+						    argv[0], optarg);
+			req->cpus = optarg;
+			break;
+		case 'p':
+			req->max_pieces = strtoul(optarg, &end, 10);
+			if (*end || !req->max_pieces || req->max_pieces > MAX_PIECES)
+				return egmctl_usage("%s: --max-pieces takes 1 to %d",
+						    argv[0], MAX_PIECES);
+			break;
+		case 'q':
+			req->qemu = optarg;
+			break;
+		default:
+			return egmctl_usage("%s: unknown option", argv[0]);
+		}
+	}
+	if (optind != argc - 1)
+		return egmctl_usage("%s needs one region, such as egm4", argv[0]);
+	req->region = egm_region_get(ctl->ctx, argv[optind]);
+	if (!req->region)
+		return egmctl_fail(ctl, "");
+	ret = check_gpus(ctl, req);
+	if (ret)
+		return ret;
+	if (egm_region_retired(req->region, &retired, &n))
+		return egmctl_fail(ctl, "");
+	dropped = plan_pieces(req, retired, n);
+	free(retired);
+	if (!req->nr_pieces) {
+		fprintf(stderr, "egmctl: %s has no usable 2 MiB stretch\n",
+			egm_region_name(req->region));
+		return EGMCTL_FAILED;
+	}
+	if (n)
+		fprintf(stderr, "egmctl: %s has %u retired range(s): guest RAM is %u piece(s) around them, %" PRIu64 " MiB left out\n",
+			egm_region_name(req->region), n, req->nr_pieces,
+			dropped >> 20);
+	return 0;
+}
+
+/* Whether the plan needs offset=, which QEMU has from 8.2. */
+static bool needs_offset(const struct vm_request *req)
+{
+	return req->nr_pieces > 1 || req->pieces[0].offset;
+}
+
+static int check_qemu(const struct vm_request *req)
+{
+	const char *qemu = req->qemu ? req->qemu : default_qemu();
+	int version;
+
+	if (!needs_offset(req))
+		return 0;
+	version = qemu_version(qemu);
+	if (version < 0) {
+		fprintf(stderr, "egmctl: note: cannot run %s to check its version; these arguments need QEMU 8.2 or later (memory-backend-file offset=)\n",
+			qemu);
+		return 0;
+	}
+	if (version < 8002) {
+		fprintf(stderr, "egmctl: %s is QEMU %d.%d, which cannot map part of a file (memory-backend-file offset= needs 8.2): with retired memory in %s use a newer QEMU (--qemu BINARY)\n",
+			qemu, version / 1000, version % 1000,
+			egm_region_name(req->region));
+		return EGMCTL_FAILED;
+	}
+	return 0;
+}
+
+static unsigned int cpu_count(const char *list)
+{
+	unsigned int n = 0, a, b;
+	int used;
+
+	while (*list) {
+		if (sscanf(list, "%u-%u%n", &a, &b, &used) == 2 && b >= a)
+			n += b - a + 1;
+		else if (sscanf(list, "%u%n", &a, &used) == 1)
+			n++;
+		else
+			return 0;
+		list += used;
+		list += *list == ',';
+	}
+	return n;
+}
+
+/* The arguments, one per element, for printing or for libvirt. */
+static unsigned int build_args(const struct vm_request *req, char args[][256],
+			       unsigned int max)
+{
+	const char *name = egm_region_name(req->region);
+	uint64_t total = 0;
+	unsigned int n = 0;
+
+#define ARG(...) snprintf(args[n < max ? n++ : n], 256, __VA_ARGS__)
+	for (unsigned int i = 0; i < req->nr_pieces; i++)
+		total += req->pieces[i].size;
+	ARG("-m");
+	ARG("%" PRIu64 "M", total >> 20);
+	if (req->cpus) {
+		ARG("-smp");
+		ARG("%u", cpu_count(req->cpus));
+	}
+	for (unsigned int i = 0; i < req->nr_pieces; i++) {
+		const struct piece *p = &req->pieces[i];
+		char offset[48] = "";
+
+		if (needs_offset(req))
+			snprintf(offset, sizeof(offset), ",offset=%" PRIu64, p->offset);
+		ARG("-object");
+		ARG("memory-backend-file,id=%s-%u,mem-path=%s,size=%" PRIu64
+		    "%s,share=on,prealloc=on,align=%" PRIu64,
+		    name, i, egm_region_devnode(req->region), p->size, offset,
+		    p->align);
+		ARG("-numa");
+		ARG("node,nodeid=%u,memdev=%s-%u%s%s", i, name, i,
+		    req->cpus && !i ? ",cpus=" : "", req->cpus && !i ? req->cpus : "");
+	}
+	if (strcmp(req->gpus, "none")) {
+		for (unsigned int i = 0; i < egm_region_gpu_count(req->region); i++) {
+			ARG("-device");
+			ARG("vfio-pci,host=%s,id=%s-gpu%u", egm_region_gpu(req->region, i),
+			    name, i);
+		}
+	}
+#undef ARG
+	return n;
+}
+
+int cmd_qemu_args(struct egmctl *ctl, int argc, char **argv)
+{
+	static char args[8 + 4 * MAX_PIECES + 2 * 16][256];
+	struct vm_request req;
+	unsigned int n;
+	int ret = parse_vm_request(ctl, argc, argv, &req);
+
+	if (ret || (ret = check_qemu(&req)))
+		return ret;
+	n = build_args(&req, args, sizeof(args) / sizeof(args[0]));
+	for (unsigned int i = 0; i < n; i++)
+		printf("%s%s", i ? " " : "", args[i]);
+	printf("\n");
+	return 0;
+}
+
+/* 0000:00:03.0 -> the <address> of a libvirt hostdev. */
+static void print_hostdev(const char *bdf)
+{
+	unsigned int dom, bus, slot, fn;
+
+	if (sscanf(bdf, "%x:%x:%x.%x", &dom, &bus, &slot, &fn) != 4)
+		return;
+	printf("    <hostdev mode='subsystem' type='pci' managed='yes'>\n"
+	       "      <source>\n"
+	       "        <address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>\n"
+	       "      </source>\n"
+	       "    </hostdev>\n", dom, bus, slot, fn);
+}
+
+int cmd_libvirt_xml(struct egmctl *ctl, int argc, char **argv)
+{
+	static char args[8 + 4 * MAX_PIECES + 2 * 16][256];
+	const char *saved_gpus;
+	struct vm_request req;
+	uint64_t total = 0;
+	unsigned int n;
+	int ret = parse_vm_request(ctl, argc, argv, &req);
+
+	if (ret || (ret = check_qemu(&req)))
+		return ret;
+	for (unsigned int i = 0; i < req.nr_pieces; i++)
+		total += req.pieces[i].size;
+	/*
+	 * GPUs become hostdevs and vCPUs are the domain's own; the memory
+	 * goes through qemu:commandline.
+	 */
+	saved_gpus = req.gpus;
+	req.gpus = "none";
+	req.cpus = NULL;
+	n = build_args(&req, args, sizeof(args) / sizeof(args[0]));
+	req.gpus = saved_gpus;
+	printf("<!-- egmctl libvirt-xml %s: merge into a domain with no <numa> of its own;\n"
+	       "     the VM's whole RAM is the EGM region, so <memory> is its size. -->\n"
+	       "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n"
+	       "  <memory unit='KiB'>%" PRIu64 "</memory>\n"
+	       "  <devices>\n", egm_region_name(req.region), total >> 10);
+	if (strcmp(req.gpus, "none"))
+		for (unsigned int i = 0; i < egm_region_gpu_count(req.region); i++)
+			print_hostdev(egm_region_gpu(req.region, i));
+	printf("  </devices>\n  <qemu:commandline>\n");
+	/* -m comes from <memory>; the rest as arguments. */
+	for (unsigned int i = 2; i < n; i++)
+		printf("    <qemu:arg value='%s'/>\n", args[i]);
+	printf("  </qemu:commandline>\n</domain>\n");
+	return 0;
+}
