@@ -99,10 +99,14 @@ say "    operators (sysfs):"
 show cat /sys/class/egm/egm5/retired_pages
 say "    EGM_RETIRED_PAGES_LIST gives the same:"
 show egm-retired-test list /dev/egm5
-say "    A VMM that touches one gets a machine-check SIGBUS, which QEMU turns"
-say "    into a memory error inside the guest; its neighbours work:"
+say "    A process that touches one gets SIGBUS (BUS_MCEERR_AR), never data;"
+say "    its neighbours work:"
 show egm-retired-test touch /dev/egm5 0x12345678
 show egm-retired-test touch /dev/egm5 0x12355678
+say "    A guest must never touch them either, so egmctl builds egm5's guest"
+say "    RAM from the stretches between them (QEMU 8.2+: offset=), one NUMA"
+say "    node each:"
+show egmctl qemu-args egm5 --gpus none
 check "rmmod nvgrace-egm" unload_egm
 say
 say "Done."
