@@ -100,6 +100,10 @@ $(BUILD)/guest/egm-peek: tests/guest/egm-peek.c $(BUILD)/lib/libegm.a
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Ilib/include -static -o $@ $< $(BUILD)/lib/libegm.a
 
+$(BUILD)/guest/libegm-test: tests/guest/libegm-test.c tests/guest/tap.h $(BUILD)/lib/libegm.a
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -Ilib/include -static -o $@ $< $(BUILD)/lib/libegm.a
+
 $(BUILD)/guest/as-nobody: tests/guest/as-nobody.c
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -static -o $@ $<
@@ -142,7 +146,7 @@ $(BUILD)/guest/nested-payload.elf: tests/guest/nested-payload.S
 	@rm -f $(BUILD)/guest/nested-payload.o
 
 user: $(BUILD)/sim/egm-platform $(BUILD)/guest/egm-test $(BUILD)/guest/egm-bench \
-	$(BUILD)/guest/egm-retired-test egmctl $(BUILD)/guest/egm-peek $(BUILD)/guest/as-nobody \
+	$(BUILD)/guest/egm-retired-test egmctl $(BUILD)/guest/egm-peek $(BUILD)/guest/as-nobody $(BUILD)/guest/libegm-test \
 	$(BUILD)/guest/nested-payload.elf
 
 guest-prereqs: module user

@@ -160,9 +160,9 @@ int egm_region_wait_clean(struct egm_region *region, int timeout_ms,
 			/* Nothing zeroes it until someone opens it. */
 			int fd = egm_region_open(region, true);
 
-			if (fd >= 0)
+			if (fd >= 0) {
 				close(fd);
-			else if (fd != -EAGAIN && fd != -EBUSY) {
+			} else if (fd != -EAGAIN && fd != -EBUSY) {
 				ret = fd;
 				break;
 			}

@@ -175,11 +175,12 @@ int egm_new_at(struct egm_ctx **out, const char *sysfs_root,
 	strcpy(ctx->dev_root, dev_root);
 	snprintf(path, sizeof(path), "%s/class/egm", sysfs_root);
 	dir = opendir(path);
+	if (!dir && errno == ENOENT)
+		return egm_fail(ctx, ENODEV,
+				"the nvgrace-egm driver is not loaded (%s is missing): modprobe nvgrace-egm",
+				path);
 	if (!dir)
-		return egm_fail(ctx, errno == ENOENT ? ENODEV : errno,
-				errno == ENOENT ?
-				"the nvgrace-egm driver is not loaded (%s is missing): modprobe nvgrace-egm" :
-				"cannot list %s: %s", path, strerror(errno));
+		return egm_fail(ctx, errno, "cannot list %s: %s", path, strerror(errno));
 	while ((d = readdir(dir)) && !ret) {
 		if (strncmp(d->d_name, "egm", 3) || !isdigit((unsigned char)d->d_name[3]))
 			continue;
@@ -224,7 +225,8 @@ struct egm_region *egm_region_get(struct egm_ctx *ctx, const char *name)
 		if (!strcmp(ctx->regions[i].name, want))
 			return &ctx->regions[i];
 	if (!ctx->nr_regions) {
-		egm_fail(ctx, ENOENT, "no EGM region %s: the driver found no regions (see dmesg | grep nvgrace-egm)",
+		egm_fail(ctx, ENOENT,
+			 "no EGM region %s: the driver found no regions (see dmesg | grep nvgrace-egm)",
 			 want);
 	} else {
 		char list[256] = "";
@@ -284,7 +286,7 @@ const char *egm_region_gpu(const struct egm_region *region, unsigned int i)
 
 const char *egm_scrub_state_name(enum egm_scrub_state state)
 {
-	return state < sizeof(egm_state_names) / sizeof(egm_state_names[0]) ?
+	return state < ARRAY_SIZE(egm_state_names) ?
 	       egm_state_names[state] : "unknown";
 }
 

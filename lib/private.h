@@ -7,6 +7,8 @@
 
 #include "egm/libegm.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 #define EGM_MAX_GPUS 16
 #define EGM_MAX_REGIONS 64
 

@@ -59,18 +59,8 @@ say "10. Start the host's own QEMU with exactly those arguments and a tiny"
 say "    guest that writes words 0x45474d00, 0x45474d01, ... into its RAM at"
 say "    2 MiB:"
 say "    qemu-system-x86_64 -M microvm -accel tcg $args -kernel nested-payload.elf"
-rm -f /tmp/vm-serial.log /tmp/qemu.pid
 # shellcheck disable=SC2086
-chroot /host qemu-system-x86_64 -accel tcg -nodefaults -display none -no-reboot \
-	-M microvm $args -kernel /mnt/tests/nested-payload.elf \
-	-serial file:/tmp/vm-serial.log -pidfile /tmp/qemu.pid >/tmp/qemu.log 2>&1 &
-vm=$!
-i=0
-while [ $i -lt 180 ] && ! grep -q '!' /tmp/vm-serial.log 2>/dev/null; do
-	kill -0 $vm 2>/dev/null || break
-	sleep 1
-	i=$((i + 1))
-done
+start_payload_vm qemu-system-x86_64 -M microvm $args
 show cat /tmp/qemu.log
 check "the guest runs and reports that it wrote its pattern" grep -q '!' /tmp/vm-serial.log
 say "    The host finds the guest's words in EGM, at base (from libegm) + 2 MiB:"
@@ -82,8 +72,7 @@ check "no other process may open egm4 while the VM holds it (EBUSY)" sh -c "! ca
 say
 say "11. Stop the guest. Its memory is scrubbed at once, in the background,"
 say "    before anyone else gets egm4; egmctl waits for it on the uevent:"
-kill "$(cat /tmp/qemu.pid)"
-wait $vm
+stop_payload_vm
 show egmctl wait egm4
 check "egm4 is clean again" sh -c "egmctl list | grep -q '^egm4 .* clean '"
 show egm-peek egm4 0x200000 4

@@ -29,8 +29,8 @@ int main(int argc, char **argv)
 	}
 	offset = strtoull(argv[2], NULL, 0);
 	count = strtoull(argv[3], NULL, 0);
-	if (egm_new(&ctx) || !(region = egm_region_get(ctx, argv[1])) ||
-	    egm_region_base(region, &base)) {
+	region = egm_new(&ctx) ? NULL : egm_region_get(ctx, argv[1]);
+	if (!region || egm_region_base(region, &base)) {
 		fprintf(stderr, "egm-peek: %s\n", egm_last_error(ctx));
 		return 1;
 	}

@@ -3,7 +3,6 @@
 # from exactly what `egmctl qemu-args` prints, with its RAM found in EGM.
 . ./lib.sh
 
-payload=/mnt/tests/nested-payload.elf
 schema=$HOST_TOP/docs/egmctl.schema.json
 backports_qemu=$HOST_TOP/.cache/qemu-backports/bin/qemu-system-x86_64
 first=$(echo $EXPECT_DEVICES | cut -d' ' -f1)
@@ -79,6 +78,12 @@ expect 2 "--timeout takes whole seconds" egmctl wait $first --timeout soon
 expect 2 "--max-pieces takes 1 to 64" egmctl qemu-args $first --max-pieces 0
 expect 2 "--cpus takes a CPU list" egmctl qemu-args $first --cpus all
 
+# libegm itself: open, map, the ioctl's list, open's messages, waiting.
+for dev in $EXPECT_DEVICES; do
+	egmctl wait $dev >/dev/null
+	run_tap libegm-test $dev
+done
+
 # check: the driver and regions are fine here; the rest depends on the host.
 egmctl check -j >/tmp/json/check.json
 json_check >/tmp/json-check.out
@@ -132,26 +137,14 @@ run_vm() { # run_vm QEMU REGION: starts the VM, checks the pattern, stops it
 	note "qemu-args: $(cat /tmp/args)"
 	offset=$(tr ' ' '\n' </tmp/args | grep "^memory-backend-file,id=$dev-0," |
 		sed -n 's/.*,offset=\([0-9]*\).*/\1/p')
-	rm -f /tmp/vm-serial.log /tmp/qemu.pid
 	# shellcheck disable=SC2046
-	chroot /host $qemu -accel tcg -nodefaults -display none -no-reboot \
-		-M microvm $(cat /tmp/args) -kernel $payload \
-		-serial file:/tmp/vm-serial.log -pidfile /tmp/qemu.pid \
-		>/tmp/qemu.log 2>&1 &
-	vm=$!
-	i=0
-	while [ $i -lt 180 ] && ! grep -q '!' /tmp/vm-serial.log 2>/dev/null; do
-		kill -0 $vm 2>/dev/null || break
-		sleep 1
-		i=$((i + 1))
-	done
+	start_payload_vm $qemu -M microvm $(cat /tmp/args)
 	sed 's/^/# qemu: /' /tmp/qemu.log
 	check "$dev: the guest started from egmctl's arguments runs" \
 		grep -q '!' /tmp/vm-serial.log
 	check "$dev: its RAM at 2 MiB is EGM at offset ${offset:-0} + 2 MiB" sh -c \
 		"egm-peek $dev $(( ${offset:-0} + 0x200000 )) 4 | grep -q '45474d00 45474d01 45474d02 45474d03'"
-	kill "$(cat /tmp/qemu.pid)" 2>/dev/null
-	wait $vm
+	stop_payload_vm
 	return 0
 }
 

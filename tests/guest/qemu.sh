@@ -12,12 +12,12 @@ check "nvgrace-egm loads" load_egm
 check "the host's root is mounted over 9p" mount_host_root
 note "$(chroot /host qemu-system-x86_64 --version | head -n1)"
 
-qemu() { # qemu SHARE LOG: start a 1 GiB VM on /dev/egmN in the background
+# A private (share=off) mapping of the region: QEMU must refuse to start.
+qemu_private() {
 	chroot /host qemu-system-x86_64 -accel tcg -nodefaults -display none \
 		-no-reboot -M microvm,memory-backend=m0 -m 1G \
-		-object memory-backend-file,id=m0,mem-path=/dev/$dev,size=1G,share=$1,align=1G,prealloc=on \
-		-kernel $payload -serial file:/tmp/vm-serial.log \
-		-pidfile /tmp/qemu.pid >"$2" 2>&1
+		-object memory-backend-file,id=m0,mem-path=/dev/$dev,size=1G,share=off,align=1G,prealloc=on \
+		-kernel $payload -serial null >/tmp/qemu-private.log 2>&1
 }
 
 # The payload writes word i = 0x45474d00 + i at guest-physical 2 MiB.
@@ -25,25 +25,17 @@ pattern_in_egm() {
 	egm-test peek-words "$((base + 0x200000))" 4 | grep -q '45474d00 45474d01 45474d02 45474d03'
 }
 
-rm -f /tmp/vm-serial.log /tmp/qemu.pid
-qemu on /tmp/qemu.log &
-vm=$!
-i=0
-while [ $i -lt 120 ] && ! grep -q '!' /tmp/vm-serial.log 2>/dev/null; do
-	kill -0 $vm 2>/dev/null || break
-	sleep 1
-	i=$((i + 1))
-done
+start_payload_vm qemu-system-x86_64 -M microvm,memory-backend=m0 -m 1G \
+	-object memory-backend-file,id=m0,mem-path=/dev/$dev,size=1G,share=on,align=1G,prealloc=on
 check "QEMU starts with share=on,align=1G,prealloc=on and its guest runs" \
 	grep -q '!' /tmp/vm-serial.log
 sed 's/^/# qemu: /' /tmp/qemu.log
 check "the guest's RAM at 2 MiB is EGM at base + 2 MiB" pattern_in_egm
 check "/dev/$dev is busy while QEMU holds it" sh -c "! cat /dev/$dev"
-kill "$(cat /tmp/qemu.pid)"
-wait $vm
+stop_payload_vm
 check "QEMU's exit releases /dev/$dev" sh -c "exec 3<>/dev/$dev"
 
-qemu off /tmp/qemu-private.log
+qemu_private
 check_fails "QEMU with share=off does not start" test $? -eq 0
 sed 's/^/# qemu: /' /tmp/qemu-private.log
 check "it says it cannot map the backing store" \

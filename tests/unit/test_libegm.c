@@ -16,6 +16,8 @@
 
 #include <egm/libegm.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 static char root[64];
 
 static void put(const char *rel, const char *text)
@@ -59,7 +61,7 @@ static void region(const char *name, const char *pxm, const char *size,
 
 	snprintf(base, sizeof(base), "sys/class/egm/%s", name);
 	dir(base);
-	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
 		snprintf(path, sizeof(path), "%s/%s", base, attrs[i][0]);
 		put(path, attrs[i][1]);
 	}
@@ -119,7 +121,7 @@ static void test_regions_in_pxm_order_with_attributes(void **state)
 	assert_int_equal(egm_region_count(ctx), 2);
 	r = egm_region_at(ctx, 0);
 	assert_string_equal(egm_region_name(r), "egm4");
-	assert_true(strstr(egm_region_devnode(r), "/dev/egm4") != NULL);
+	assert_non_null(strstr(egm_region_devnode(r), "/dev/egm4"));
 	assert_int_equal(egm_region_size(r), 2147483648ULL);
 	assert_int_equal(egm_region_pxm(r), 4);
 	assert_int_equal(egm_region_numa_node(r), 1);

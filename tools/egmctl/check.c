@@ -56,7 +56,8 @@ static int kernel_version(const struct utsname *u)
 {
 	int major = 0, minor = 0;
 
-	sscanf(u->release, "%d.%d", &major, &minor);
+	if (sscanf(u->release, "%d.%d", &major, &minor) < 1)
+		return 0;
 	return major * 1000 + minor;
 }
 
@@ -66,15 +67,17 @@ static void check_driver(struct egmctl *ctl, struct report *r)
 	unsigned int i;
 
 	if (!exists("/sys/module/nvgrace_egm")) {
-		finding(r, FAIL, "driver", "nvgrace-egm is not loaded: modprobe nvgrace-egm (DKMS package, or make module)");
+		finding(r, FAIL, "driver",
+			"nvgrace-egm is not loaded: modprobe nvgrace-egm (DKMS package, or make module)");
 		return;
 	}
 	finding(r, OK, "driver", "nvgrace-egm is loaded");
 	if (!ctl->ctx || !egm_region_count(ctl->ctx)) {
-		finding(r, FAIL, "regions", "no EGM regions: enable EGM in the firmware (BIOS setup) and see dmesg | grep nvgrace-egm for refused regions");
+		finding(r, FAIL, "regions",
+			"no EGM regions: enable EGM in the firmware (BIOS setup) and see dmesg | grep nvgrace-egm for refused regions");
 		return;
 	}
-	egm_region_foreach(ctl->ctx, region, i) {
+	for (i = 0; (region = egm_region_at(ctl->ctx, i)); i++) {
 		enum egm_scrub_state s = egm_region_scrub_state(region);
 		char human[32];
 
@@ -84,7 +87,8 @@ static void check_driver(struct egmctl *ctl, struct report *r)
 			egm_region_pxm(region), egm_region_gpu_count(region),
 			egm_scrub_state_name(s));
 		if (!egm_region_gpu_count(region))
-			finding(r, WARN, "gpus", "%s has no GPU link: its GPUs' PCI functions are missing or hidden",
+			finding(r, WARN, "gpus",
+				"%s has no GPU link: its GPUs' PCI functions are missing or hidden",
 				egm_region_name(region));
 	}
 }
@@ -95,21 +99,28 @@ static void check_kernel(struct report *r, const struct utsname *u)
 	bool arm64 = !strcmp(u->machine, "aarch64");
 
 	if (version >= 6012)
-		finding(r, OK, "huge-pfnmap", "Linux %s maps EGM with 1 GiB and 2 MiB entries", u->release);
+		finding(r, OK, "huge-pfnmap",
+			"Linux %s maps EGM with 1 GiB and 2 MiB entries", u->release);
 	else
-		finding(r, WARN, "huge-pfnmap", "Linux %s maps EGM with 4 KiB entries only (a VM start faults once per 4 KiB): use Linux 6.12 or later",
+		finding(r, WARN, "huge-pfnmap",
+			"Linux %s maps EGM with 4 KiB entries only (a VM start faults once per 4 KiB): use Linux 6.12 or later",
 			u->release);
 	if (!arm64)
-		finding(r, NA, "kvm-stage2", "%s: cacheable KVM stage-2 mappings of PFN maps are an arm64 question", u->machine);
+		finding(r, NA, "kvm-stage2",
+			"%s: cacheable KVM stage-2 mappings of PFN maps are an arm64 question",
+			u->machine);
 	else if (version >= 6017)
-		finding(r, OK, "kvm-stage2", "Linux %s lets KVM map EGM cacheable in stage 2", u->release);
+		finding(r, OK, "kvm-stage2",
+			"Linux %s lets KVM map EGM cacheable in stage 2", u->release);
 	else
-		finding(r, FAIL, "kvm-stage2", "Linux %s maps PFN-mapped memory non-cacheable in KVM stage 2 (slow, and atomics fail): use Linux 6.17 or later",
+		finding(r, FAIL, "kvm-stage2",
+			"Linux %s maps PFN-mapped memory non-cacheable in KVM stage 2 (slow, and atomics fail): use Linux 6.17 or later",
 			u->release);
 	if (exists("/dev/kvm"))
 		finding(r, OK, "kvm", "/dev/kvm is present");
 	else
-		finding(r, WARN, "kvm", "/dev/kvm is missing: load kvm (and enable virtualization in the firmware), or VMs run emulated");
+		finding(r, WARN, "kvm",
+			"/dev/kvm is missing: load kvm (and enable virtualization in the firmware), or VMs run emulated");
 }
 
 static void check_iommu(struct report *r)
@@ -117,11 +128,14 @@ static void check_iommu(struct report *r)
 	bool type1 = exists("/dev/vfio/vfio"), iommufd = exists("/dev/iommu");
 
 	if (type1)
-		finding(r, OK, "iommu", "the VFIO type1 container (/dev/vfio/vfio) maps PFN-mapped memory such as EGM for device DMA");
+		finding(r, OK, "iommu",
+			"the VFIO type1 container (/dev/vfio/vfio) maps PFN-mapped memory such as EGM for device DMA");
 	else if (iommufd)
-		finding(r, WARN, "iommu", "only iommufd (/dev/iommu): it maps PFN-mapped memory only through dma-buf, which EGM does not export yet; enable CONFIG_VFIO_CONTAINER (or the iommufd compat /dev/vfio/vfio) for GPU DMA into EGM");
+		finding(r, WARN, "iommu",
+			"only iommufd (/dev/iommu): it maps PFN-mapped memory only through dma-buf, which EGM does not export yet; enable CONFIG_VFIO_CONTAINER (or the iommufd compat /dev/vfio/vfio) for GPU DMA into EGM");
 	else
-		finding(r, WARN, "iommu", "no VFIO (/dev/vfio/vfio) nor iommufd: modprobe vfio-pci, and enable the IOMMU (iommu.passthrough=0 on arm64, intel_iommu=on on x86)");
+		finding(r, WARN, "iommu",
+			"no VFIO (/dev/vfio/vfio) nor iommufd: modprobe vfio-pci, and enable the IOMMU (iommu.passthrough=0 on arm64, intel_iommu=on on x86)");
 }
 
 int cmd_check(struct egmctl *ctl, int argc, char **argv)

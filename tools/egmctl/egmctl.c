@@ -105,7 +105,7 @@ int main(int argc, char **argv)
 	}
 	if (i == argc)
 		return egmctl_usage("which command?");
-	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
+	for (size_t c = 0; c < ARRAY_SIZE(commands); c++) {
 		if (strcmp(argv[i], commands[c].name))
 			continue;
 		/* check reports a missing driver as a finding; others fail. */

@@ -9,6 +9,8 @@
 #include <egm/libegm.h>
 #include <json-c/json.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Exit statuses: 0 ok, 1 the request failed, 2 bad usage. */
 #define EGMCTL_FAILED 1
 #define EGMCTL_USAGE 2

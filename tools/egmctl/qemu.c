@@ -80,7 +80,7 @@ static uint64_t plan_pieces(struct vm_request *req,
 		uint64_t start = (at + PIECE_ALIGN - 1) & ~(PIECE_ALIGN - 1);
 
 		end &= ~(PIECE_ALIGN - 1);
-		if (end > start && count < sizeof(all) / sizeof(all[0]))
+		if (end > start && count < ARRAY_SIZE(all))
 			all[count++] = (struct piece){ start, end - start, 0 };
 		usable += i < n ? retired[i].offset - at : size - at;
 		if (i < n)
@@ -189,11 +189,12 @@ static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 			req->gpus = optarg;
 			break;
 		case 'c':
-			if (!*optarg || strspn(optarg, "0123456789,-") != strlen(optarg))
-				return egmctl_usage("%s: --cpus takes a CPU list such as 0-7, not '%s'",
-						    argv[0], optarg);
-			req->cpus = optarg;
-			break;
+			if (*optarg && strspn(optarg, "0123456789,-") == strlen(optarg)) {
+				req->cpus = optarg;
+				break;
+			}
+			return egmctl_usage("%s: --cpus takes a CPU list such as 0-7, not '%s'",
+					    argv[0], optarg);
 		case 'p':
 			req->max_pieces = strtoul(optarg, &end, 10);
 			if (*end || !req->max_pieces || req->max_pieces > MAX_PIECES)
@@ -225,7 +226,9 @@ static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 		return EGMCTL_FAILED;
 	}
 	if (n)
-		fprintf(stderr, "egmctl: %s has %u retired range(s): guest RAM is %u piece(s) around them, %" PRIu64 " MiB left out\n",
+		fprintf(stderr,
+			"egmctl: %s has %u retired range(s): guest RAM is %u piece(s) around them, %"
+			PRIu64 " MiB left out\n",
 			egm_region_name(req->region), n, req->nr_pieces,
 			dropped >> 20);
 	return 0;
@@ -246,12 +249,14 @@ static int check_qemu(const struct vm_request *req)
 		return 0;
 	version = qemu_version(qemu);
 	if (version < 0) {
-		fprintf(stderr, "egmctl: note: cannot run %s to check its version; these arguments need QEMU 8.2 or later (memory-backend-file offset=)\n",
+		fprintf(stderr,
+			"egmctl: note: cannot run %s to check its version; these arguments need QEMU 8.2 or later (memory-backend-file offset=)\n",
 			qemu);
 		return 0;
 	}
 	if (version < 8002) {
-		fprintf(stderr, "egmctl: %s is QEMU %d.%d, which cannot map part of a file (memory-backend-file offset= needs 8.2): with retired memory in %s use a newer QEMU (--qemu BINARY)\n",
+		fprintf(stderr,
+			"egmctl: %s is QEMU %d.%d, which cannot map part of a file (memory-backend-file offset= needs 8.2): with retired memory in %s use a newer QEMU (--qemu BINARY)\n",
 			qemu, version / 1000, version % 1000,
 			egm_region_name(req->region));
 		return EGMCTL_FAILED;
@@ -327,9 +332,12 @@ int cmd_qemu_args(struct egmctl *ctl, int argc, char **argv)
 	unsigned int n;
 	int ret = parse_vm_request(ctl, argc, argv, &req);
 
-	if (ret || (ret = check_qemu(&req)))
+	if (ret)
 		return ret;
-	n = build_args(&req, args, sizeof(args) / sizeof(args[0]));
+	ret = check_qemu(&req);
+	if (ret)
+		return ret;
+	n = build_args(&req, args, ARRAY_SIZE(args));
 	for (unsigned int i = 0; i < n; i++)
 		printf("%s%s", i ? " " : "", args[i]);
 	printf("\n");
@@ -359,7 +367,10 @@ int cmd_libvirt_xml(struct egmctl *ctl, int argc, char **argv)
 	unsigned int n;
 	int ret = parse_vm_request(ctl, argc, argv, &req);
 
-	if (ret || (ret = check_qemu(&req)))
+	if (ret)
+		return ret;
+	ret = check_qemu(&req);
+	if (ret)
 		return ret;
 	for (unsigned int i = 0; i < req.nr_pieces; i++)
 		total += req.pieces[i].size;
@@ -370,7 +381,7 @@ int cmd_libvirt_xml(struct egmctl *ctl, int argc, char **argv)
 	saved_gpus = req.gpus;
 	req.gpus = "none";
 	req.cpus = NULL;
-	n = build_args(&req, args, sizeof(args) / sizeof(args[0]));
+	n = build_args(&req, args, ARRAY_SIZE(args));
 	req.gpus = saved_gpus;
 	printf("<!-- egmctl libvirt-xml %s: merge into a domain with no <numa> of its own;\n"
 	       "     the VM's whole RAM is the EGM region, so <memory> is its size. -->\n"

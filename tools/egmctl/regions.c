@@ -49,6 +49,7 @@ static struct json_object *region_json(struct egm_region *region,
 	struct json_object *obj = json_object_new_object();
 	struct json_object *gpus = json_object_new_array();
 	struct egm_retired_range *retired = NULL;
+	const char *state;
 	unsigned int n = 0;
 	uint64_t value;
 	char human[32];
@@ -56,8 +57,8 @@ static struct json_object *region_json(struct egm_region *region,
 	json_object_object_add(obj, "device", json_object_new_string(egm_region_name(region)));
 	json_object_object_add(obj, "path", json_object_new_string(egm_region_devnode(region)));
 	json_object_object_add(obj, "size", json_object_new_uint64(egm_region_size(region)));
-	json_object_object_add(obj, "size_human", json_object_new_string(
-		egmctl_human_size(egm_region_size(region), human, sizeof(human))));
+	egmctl_human_size(egm_region_size(region), human, sizeof(human));
+	json_object_object_add(obj, "size_human", json_object_new_string(human));
 	json_object_object_add(obj, "pxm", json_object_new_int(egm_region_pxm(region)));
 	json_object_object_add(obj, "numa_node", json_object_new_int(egm_region_numa_node(region)));
 	json_object_object_add(obj, "align", json_object_new_uint64(egm_region_align(region)));
@@ -70,11 +71,12 @@ static struct json_object *region_json(struct egm_region *region,
 				       json_object_new_uint64(retired_bytes(retired, n)));
 	}
 	free(retired);
-	json_object_object_add(obj, "scrub_state", json_object_new_string(
-		egm_scrub_state_name(egm_region_scrub_state(region))));
+	state = egm_scrub_state_name(egm_region_scrub_state(region));
+	json_object_object_add(obj, "scrub_state", json_object_new_string(state));
 	if (detail) {
 		if (!egm_region_scrub_progress(region, &value))
-			json_object_object_add(obj, "scrub_progress", json_object_new_uint64(value));
+			json_object_object_add(obj, "scrub_progress",
+					       json_object_new_uint64(value));
 		/* Root only; absent otherwise. */
 		if (!egm_region_base(region, &value))
 			json_object_object_add(obj, "base", json_object_new_uint64(value));
@@ -115,19 +117,20 @@ int cmd_list(struct egmctl *ctl, int argc, char **argv)
 		struct json_object *top = json_object_new_object();
 		struct json_object *list = json_object_new_array();
 
-		egm_region_foreach(ctl->ctx, region, i)
+		for (i = 0; (region = egm_region_at(ctl->ctx, i)); i++)
 			json_object_array_add(list, region_json(region, false));
 		json_object_object_add(top, "regions", list);
 		egmctl_print_json(top);
 		return 0;
 	}
 	if (!egm_region_count(ctl->ctx)) {
-		fprintf(stderr, "egmctl: nvgrace-egm is loaded but found no EGM regions (see dmesg | grep nvgrace-egm)\n");
+		fprintf(stderr,
+			"egmctl: nvgrace-egm is loaded but found no EGM regions (see dmesg | grep nvgrace-egm)\n");
 		return 0;
 	}
 	printf("%-8s %10s %14s %4s %4s %7s %-9s %s\n", "DEVICE", "SIZE",
 	       "BYTES", "PXM", "NODE", "RETIRED", "STATE", "GPUS");
-	egm_region_foreach(ctl->ctx, region, i)
+	for (i = 0; (region = egm_region_at(ctl->ctx, i)); i++)
 		print_region_line(region);
 	return 0;
 }
@@ -149,7 +152,8 @@ int cmd_show(struct egmctl *ctl, int argc, char **argv)
 		if (json_object_is_type(val, json_type_array)) {
 			printf("%-15s", key);
 			for (size_t i = 0; i < json_object_array_length(val); i++)
-				printf(" %s", json_object_get_string(json_object_array_get_idx(val, i)));
+				printf(" %s",
+				       json_object_get_string(json_object_array_get_idx(val, i)));
 			printf("\n");
 		} else {
 			printf("%-15s %s\n", key, json_object_get_string(val));
@@ -177,11 +181,13 @@ int cmd_retired(struct egmctl *ctl, int argc, char **argv)
 		for (unsigned int i = 0; i < n; i++) {
 			struct json_object *r = json_object_new_object();
 
-			json_object_object_add(r, "offset", json_object_new_uint64(ranges[i].offset));
+			json_object_object_add(r, "offset",
+					       json_object_new_uint64(ranges[i].offset));
 			json_object_object_add(r, "size", json_object_new_uint64(ranges[i].size));
 			json_object_array_add(list, r);
 		}
-		json_object_object_add(top, "device", json_object_new_string(egm_region_name(region)));
+		json_object_object_add(top, "device",
+				       json_object_new_string(egm_region_name(region)));
 		json_object_object_add(top, "retired_bytes",
 				       json_object_new_uint64(retired_bytes(ranges, n)));
 		json_object_object_add(top, "retired", list);

@@ -49,14 +49,11 @@ int egm_new_at(struct egm_ctx **ctx, const char *sysfs_root,
 void egm_free(struct egm_ctx *ctx);
 const char *egm_last_error(const struct egm_ctx *ctx);
 
-/* Regions in PXM order. */
+/* Regions in PXM order: for (i = 0; (r = egm_region_at(ctx, i)); i++) */
 unsigned int egm_region_count(const struct egm_ctx *ctx);
 struct egm_region *egm_region_at(struct egm_ctx *ctx, unsigned int index);
 /* By name: "egm4", "/dev/egm4" or "4". */
 struct egm_region *egm_region_get(struct egm_ctx *ctx, const char *name);
-
-#define egm_region_foreach(ctx, region, i)                                \
-	for ((i) = 0; ((region) = egm_region_at((ctx), (i))) != NULL; (i)++)
 
 const char *egm_region_name(const struct egm_region *region);
 const char *egm_region_devnode(const struct egm_region *region);

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * In-guest tests of libegm against the real driver: open, map, the ioctl's
+ * retired list against sysfs's, and the error messages of open.
+ *
+ *   libegm-test REGION
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <egm/libegm.h>
+
+#include "tap.h"
+
+static bool same_ranges(const struct egm_retired_range *a, unsigned int na,
+			const struct egm_retired_range *b, unsigned int nb)
+{
+	return na == nb && (!na || !memcmp(a, b, na * sizeof(*a)));
+}
+
+/* In a child: the message another process gets when it opens @name. */
+static void other_process_open(struct egm_ctx *ctx, struct egm_region *region)
+{
+	pid_t child = fork();
+	int status;
+
+	if (child == 0) {
+		int fd = egm_region_open(region, false);
+
+		_exit(fd == -EBUSY &&
+		      strstr(egm_last_error(ctx), "is in use by another process") ? 0 : 1);
+	}
+	waitpid(child, &status, 0);
+	tap_ok(WIFEXITED(status) && !WEXITSTATUS(status),
+	       "another process gets -EBUSY and 'is in use by another process'");
+}
+
+int main(int argc, char **argv)
+{
+	struct egm_retired_range *sysfs_list, *ioctl_list;
+	unsigned int n_sysfs, n_ioctl;
+	struct egm_region *region;
+	struct egm_ctx *ctx;
+	uint64_t size, align;
+	int fd, fd2;
+	uint8_t *map;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc != 2) {
+		fprintf(stderr, "usage: libegm-test REGION\n");
+		return 2;
+	}
+	if (!tap_ok(egm_new(&ctx) == 0, "egm_new: %s", egm_last_error(ctx)))
+		return 1;
+	region = egm_region_get(ctx, argv[1]);
+	if (!tap_ok(region, "egm_region_get(%s): %s", argv[1], egm_last_error(ctx)))
+		return 1;
+	size = egm_region_size(region);
+	align = egm_region_align(region);
+
+	fd = egm_region_open(region, false);
+	if (!tap_ok(fd >= 0, "egm_region_open: %s", fd < 0 ? egm_last_error(ctx) : "ok"))
+		return 1;
+	tap_ok(egm_region_scrub_state(region) == EGM_SCRUB_IN_USE,
+	       "the region is in_use while open");
+	fd2 = egm_region_open(region, true);
+	tap_ok(fd2 >= 0, "the holder opens it a second time");
+	if (fd2 >= 0)
+		close(fd2);
+	other_process_open(ctx, region);
+
+	tap_ok(!egm_region_retired(region, &sysfs_list, &n_sysfs) &&
+	       !egm_fd_retired(ctx, fd, &ioctl_list, &n_ioctl) &&
+	       same_ranges(sysfs_list, n_sysfs, ioctl_list, n_ioctl),
+	       "EGM_RETIRED_PAGES_LIST through the fd equals sysfs's list (%u ranges)",
+	       n_sysfs);
+	tap_ok(egm_fd_retired(ctx, 0, &ioctl_list, &n_ioctl) < 0 &&
+	       strstr(egm_last_error(ctx), "EGM_RETIRED_PAGES_LIST"),
+	       "egm_fd_retired on a non-EGM fd fails: %s", egm_last_error(ctx));
+
+	map = egm_region_map(region, fd, 0, size);
+	if (tap_ok(map, "egm_region_map of all %llu bytes", (unsigned long long)size)) {
+		uint64_t want = align < (1ULL << 30) ? align : 1ULL << 30;
+
+		tap_ok((uintptr_t)map % want == 0,
+		       "the mapping is aligned to %llu bytes (%p)",
+		       (unsigned long long)want, (void *)map);
+		map[size - 1] = 0x5a;
+		tap_ok(map[size - 1] == 0x5a, "its last byte is writable");
+		munmap(map, size);
+	}
+	tap_ok(!egm_region_map(region, fd, size, 4096) &&
+	       strstr(egm_last_error(ctx), "cannot map"),
+	       "a map past the end fails: %s", egm_last_error(ctx));
+	close(fd);
+
+	/* A scrub runs now: a non-blocking open says so. */
+	fd = egm_region_open(region, true);
+	if (fd >= 0) {
+		tap_note("the scrub finished before the second open");
+		close(fd);
+	} else {
+		tap_ok(fd == -EAGAIN && strstr(egm_last_error(ctx), "is being scrubbed"),
+		       "a non-blocking open during the scrub: %s", egm_last_error(ctx));
+	}
+	tap_ok(!egm_region_wait_clean(region, 120000, 0, NULL, NULL),
+	       "egm_region_wait_clean returns once it is clean");
+	tap_ok(egm_region_scrub_state(region) == EGM_SCRUB_CLEAN, "and it is");
+	egm_free(ctx);
+	return tap_exit_status();
+}
