@@ -81,7 +81,8 @@ expect 2 "--cpus takes a CPU list" egmctl qemu-args $first --cpus all
 # libegm itself: open, map, the ioctl's list, open's messages, waiting.
 for dev in $EXPECT_DEVICES; do
 	egmctl wait $dev >/dev/null 2>&1
-	run_tap libegm-test $dev
+	case $KSERIES in 6.1) entries=4k ;; *) entries=huge ;; esac
+	run_tap libegm-test $dev $entries
 done
 
 # check: the driver and regions are fine here; the rest depends on the host.
