@@ -145,9 +145,16 @@ $(BUILD)/guest/nested-payload.elf: tests/guest/nested-payload.S
 	ld -m elf_i386 -Ttext 0x100000 -o $@ $(BUILD)/guest/nested-payload.o
 	@rm -f $(BUILD)/guest/nested-payload.o
 
+$(BUILD)/guest/dma-payload.elf: tests/guest/dma-payload.S
+	@mkdir -p $(@D)
+	$(CC) -E -P $< >$(BUILD)/guest/dma-payload.s
+	as --32 -o $(BUILD)/guest/dma-payload.o $(BUILD)/guest/dma-payload.s
+	ld -m elf_i386 -Ttext 0x100000 -o $@ $(BUILD)/guest/dma-payload.o
+	@rm -f $(BUILD)/guest/dma-payload.o $(BUILD)/guest/dma-payload.s
+
 user: $(BUILD)/sim/egm-platform $(BUILD)/guest/egm-test $(BUILD)/guest/egm-bench \
 	$(BUILD)/guest/egm-retired-test egmctl $(BUILD)/guest/egm-peek $(BUILD)/guest/as-nobody $(BUILD)/guest/libegm-test \
-	$(BUILD)/guest/nested-payload.elf
+	$(BUILD)/guest/nested-payload.elf $(BUILD)/guest/dma-payload.elf
 
 guest-prereqs: module user
 

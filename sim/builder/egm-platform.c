@@ -118,6 +118,9 @@ static void write_qemu_args(const struct platform *plat, const char *dir)
 	for (unsigned int i = 0; i < plat->nr_sockets; i++)
 		total += plat->sockets[i].size;
 	fprintf(f, "-machine\nq35\n-smp\n2\n-m\n%" PRIu64 "M\n", total >> 20);
+	/* Before any PCI device, which it then translates for. */
+	if (plat->iommu)
+		fprintf(f, "-device\nintel-iommu,intremap=on\n");
 	fprintf(f, "-object\nmemory-backend-ram,id=ram0,size=%" PRIu64 "M\n",
 		plat->ram >> 20);
 	fprintf(f, "-numa\nnode,nodeid=0,cpus=0-1,memdev=ram0\n");
@@ -160,6 +163,8 @@ static void write_cmdline(const struct platform *plat, const char *dir)
 			fprintf(f, " memmap=%" PRIu64 "M$%#" PRIx64, s->size >> 20,
 				s->base);
 	}
+	if (plat->iommu)
+		fprintf(f, " intel_iommu=on");
 	fputc('\n', f);
 	close_out(f);
 }

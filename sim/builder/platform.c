@@ -334,6 +334,12 @@ static int parse_line(struct platform *plat, char **words, int n,
 		strcpy(plat->name, words[1]);
 		return 0;
 	}
+	if (!strcmp(key, "iommu")) {
+		if (n != 1)
+			return fail(err, err_len, "line %u: iommu takes nothing", line);
+		plat->iommu = true;
+		return 0;
+	}
 	if (!strcmp(key, "ram")) {
 		if (n != 2 || plat_parse_size(words[1], &plat->ram))
 			return fail(err, err_len, "line %u: ram takes one size", line);

@@ -69,6 +69,7 @@ uint64_t plat_retired_address(const struct plat_socket *s, unsigned int r);
 struct platform {
 	char name[64];
 	uint64_t ram;
+	bool iommu;		/* an emulated Intel IOMMU, for VFIO */
 	unsigned int nr_sockets;
 	struct plat_socket sockets[PLAT_MAX_SOCKETS];
 	unsigned int nr_gpus;

@@ -111,21 +111,22 @@ mount_host_root() {
 }
 
 # start_payload_vm QEMU ARGS...: starts QEMU from the host's root, in the
-# background, with the nested payload (tests/guest/nested-payload.S) as its
-# kernel and ARGS for the machine and memory; waits up to 3 minutes for the
-# payload's "!" on its serial port (/tmp/vm-serial.log). Sets $vm; QEMU's
-# own output goes to /tmp/qemu.log.
+# background, with a payload as its kernel ($PAYLOAD, by default
+# tests/guest/nested-payload.S) and ARGS for the machine and memory; waits
+# up to 3 minutes for the payload's report ("!", or "?" for a failure) on
+# its serial port (/tmp/vm-serial.log). Sets $vm; QEMU's own output goes to
+# /tmp/qemu.log.
 start_payload_vm() {
 	qemu=$1
 	shift
 	rm -f /tmp/vm-serial.log /tmp/qemu.pid
 	chroot /host "$qemu" -accel tcg -nodefaults -display none -no-reboot \
-		"$@" -kernel /mnt/tests/nested-payload.elf \
+		"$@" -kernel "/mnt/tests/${PAYLOAD:-nested-payload.elf}" \
 		-serial file:/tmp/vm-serial.log -pidfile /tmp/qemu.pid \
 		>/tmp/qemu.log 2>&1 &
 	vm=$!
 	i=0
-	while [ $i -lt 180 ] && ! grep -q '!' /tmp/vm-serial.log 2>/dev/null; do
+	while [ $i -lt 180 ] && ! grep -q '[!?]' /tmp/vm-serial.log 2>/dev/null; do
 		kill -0 $vm 2>/dev/null || break
 		sleep 1
 		i=$((i + 1))

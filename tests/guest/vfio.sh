@@ -1,0 +1,41 @@
+# GPU DMA into EGM through VFIO: the GPUs' stand-ins (QEMU's edu device, which
+# has a DMA engine) go to vfio-pci in the simulated host, a nested VM gets
+# them with exactly what `egmctl qemu-args` prints, and the DMA its payload
+# starts lands in EGM: the VFIO type1 container maps PFN-mapped EGM for the
+# device through the (emulated) IOMMU. Then the same with iommufd.
+. ./lib.sh
+
+dev=$(echo $EXPECT_DEVICES | cut -d' ' -f1)
+pxm=${dev#egm}
+backports_qemu=$HOST_TOP/.cache/qemu-backports/bin/qemu-system-x86_64
+PAYLOAD=dma-payload.elf
+
+check "nvgrace-egm loads" load_egm
+check "the host's root is mounted over 9p" mount_host_root
+check "vfio-pci and the type1 IOMMU backend load" sh -c "modprobe vfio-pci && modprobe vfio_iommu_type1"
+check "the IOMMU made groups" sh -c "ls /sys/kernel/iommu_groups | grep -q ."
+for gpu in $(region_var "$pxm" GPUS); do
+	echo vfio-pci >/sys/bus/pci/devices/$gpu/driver_override
+	echo $gpu >/sys/bus/pci/drivers_probe
+	is "$gpu is bound to vfio-pci" \
+		"$(basename "$(readlink /sys/bus/pci/devices/$gpu/driver)")" vfio-pci
+	group=$(basename "$(readlink /sys/bus/pci/devices/$gpu/iommu_group)")
+	check "its IOMMU group $group is /dev/vfio/$group" test -c /dev/vfio/$group
+done
+expect_iommu=$(egmctl check | grep '^ok    iommu')
+check "egmctl check finds the VFIO type1 container" test -n "$expect_iommu"
+
+# The payload writes words 0x45474d00.. at 3 MiB and has the device copy them
+# to 2 MiB; only the device writes 2 MiB.
+args=$(egmctl qemu-args $dev 2>/dev/null)
+note "qemu-args: $args"
+# shellcheck disable=SC2086
+start_payload_vm qemu-system-x86_64 -M microvm,pcie=on $args
+sed 's/^/# qemu: /' /tmp/qemu.log
+check "the nested guest found its GPU and finished the DMA" grep -q '!' /tmp/vm-serial.log
+check "the GPU's DMA landed in EGM at $dev + 2 MiB" sh -c \
+	"egm-peek $dev 0x200000 4 | grep -q '45474d00 45474d01 45474d02 45474d03'"
+note "$(egm-peek $dev 0x200000 4)"
+stop_payload_vm
+
+check "nvgrace-egm unloads" unload_egm
