@@ -12,7 +12,9 @@ PAYLOAD=dma-payload.elf
 
 check "nvgrace-egm loads" load_egm
 check "the host's root is mounted over 9p" mount_host_root
-check "vfio-pci and the type1 IOMMU backend load" sh -c "modprobe vfio-pci && modprobe vfio_iommu_type1"
+# Modules on Debian's kernels, built in on the debug kernel.
+check "vfio-pci and the type1 IOMMU backend are there" sh -c \
+	"{ modprobe vfio-pci && modprobe vfio_iommu_type1; } || test -d /sys/bus/pci/drivers/vfio-pci"
 check "the IOMMU made groups" sh -c "ls /sys/kernel/iommu_groups | grep -q ."
 for gpu in $(region_var "$pxm" GPUS); do
 	echo vfio-pci >/sys/bus/pci/devices/$gpu/driver_override
@@ -36,6 +38,24 @@ check "the nested guest found its GPU and finished the DMA" grep -q '!' /tmp/vm-
 check "the GPU's DMA landed in EGM at $dev + 2 MiB" sh -c \
 	"egm-peek $dev 0x200000 4 | grep -q '45474d00 45474d01 45474d02 45474d03'"
 note "$(egm-peek $dev 0x200000 4)"
+stop_payload_vm
+
+# iommufd: QEMU 10 (backports) with -object iommufd. Debian's kernels are
+# built without CONFIG_IOMMUFD; the debug kernel has it.
+args_iommufd=$(echo "$args" | sed 's/\(vfio-pci,host=[^ ]*\)/\1,iommufd=iommufd0/g')
+# shellcheck disable=SC2086
+start_payload_vm $backports_qemu -M microvm,pcie=on -object iommufd,id=iommufd0 $args_iommufd
+sed 's/^/# qemu (iommufd): /' /tmp/qemu.log
+if [ -c /dev/iommu ]; then
+	check "with iommufd, QEMU cannot map EGM-backed RAM for DMA: Bad address" \
+		grep -q 'Bad address' /tmp/qemu.log
+	check "egmctl qemu-args says why it keeps the type1 container" sh -c \
+		"egmctl qemu-args $dev 2>&1 >/dev/null | grep -q 'not iommufd, which cannot map $dev'"
+else
+	check "without CONFIG_IOMMUFD there is no VFIO device cdev for QEMU's iommufd" \
+		grep -q 'vfio-dev: failed to load' /tmp/qemu.log
+fi
+check_fails "and no guest runs" grep -q '!' /tmp/vm-serial.log
 stop_payload_vm
 
 check "nvgrace-egm unloads" unload_egm

@@ -123,19 +123,51 @@ static void check_kernel(struct report *r, const struct utsname *u)
 			"/dev/kvm is missing: load kvm (and enable virtualization in the firmware), or VMs run emulated");
 }
 
+/*
+ * The type1 backend proper, not iommufd's emulation of /dev/vfio/vfio
+ * (which cannot map PFN maps either): its module is loaded, or loadable.
+ */
+static bool have_type1_backend(void)
+{
+	struct utsname u;
+	char cmd[256];
+
+	if (exists("/sys/module/vfio_iommu_type1"))
+		return true;
+	uname(&u);
+	snprintf(cmd, sizeof(cmd),
+		 "grep -qs '/vfio_iommu_type1.ko' /lib/modules/%s/modules.dep /lib/modules/%s/modules.builtin",
+		 u.release, u.release);
+	return !system(cmd);
+}
+
+enum egmctl_dma_backend egmctl_dma_backend(bool *have_iommufd)
+{
+	*have_iommufd = exists("/dev/iommu");
+	if (exists("/dev/vfio/vfio") && have_type1_backend())
+		return EGMCTL_DMA_TYPE1;
+	return *have_iommufd ? EGMCTL_DMA_IOMMUFD_ONLY : EGMCTL_DMA_NONE;
+}
+
 static void check_iommu(struct report *r)
 {
-	bool type1 = exists("/dev/vfio/vfio"), iommufd = exists("/dev/iommu");
+	bool iommufd;
 
-	if (type1)
+	switch (egmctl_dma_backend(&iommufd)) {
+	case EGMCTL_DMA_TYPE1:
 		finding(r, OK, "iommu",
-			"the VFIO type1 container (/dev/vfio/vfio) maps PFN-mapped memory such as EGM for device DMA");
-	else if (iommufd)
+			"the VFIO type1 container (/dev/vfio/vfio) maps PFN-mapped EGM for GPU DMA%s",
+			iommufd ? "; iommufd (/dev/iommu) cannot, so VMs use the container" : "");
+		break;
+	case EGMCTL_DMA_IOMMUFD_ONLY:
+		finding(r, FAIL, "iommu",
+			"only iommufd (/dev/iommu): it pins pages and EGM has none, so QEMU cannot map EGM-backed guest RAM for GPU DMA; enable CONFIG_VFIO_CONTAINER and CONFIG_VFIO_IOMMU_TYPE1");
+		break;
+	case EGMCTL_DMA_NONE:
 		finding(r, WARN, "iommu",
-			"only iommufd (/dev/iommu): it maps PFN-mapped memory only through dma-buf, which EGM does not export yet; enable CONFIG_VFIO_CONTAINER (or the iommufd compat /dev/vfio/vfio) for GPU DMA into EGM");
-	else
-		finding(r, WARN, "iommu",
-			"no VFIO (/dev/vfio/vfio) nor iommufd: modprobe vfio-pci, and enable the IOMMU (iommu.passthrough=0 on arm64, intel_iommu=on on x86)");
+			"no VFIO: modprobe vfio-pci vfio_iommu_type1, and enable the IOMMU (intel_iommu=on on x86; arm64 SMMU: iommu.passthrough=0)");
+		break;
+	}
 }
 
 int cmd_check(struct egmctl *ctl, int argc, char **argv)

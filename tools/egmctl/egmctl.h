@@ -25,6 +25,18 @@ int egmctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void egmctl_print_json(struct json_object *obj);
 const char *egmctl_human_size(uint64_t bytes, char *buf, size_t len);
 
+/*
+ * How this host's GPUs can DMA into EGM: the VFIO type1 container maps
+ * PFN-mapped memory; iommufd pins pages, which EGM has none of.
+ */
+enum egmctl_dma_backend {
+	EGMCTL_DMA_TYPE1,		/* the type1 container is there */
+	EGMCTL_DMA_IOMMUFD_ONLY,	/* only iommufd: EGM cannot be mapped */
+	EGMCTL_DMA_NONE,		/* no VFIO at all */
+};
+
+enum egmctl_dma_backend egmctl_dma_backend(bool *have_iommufd);
+
 int cmd_list(struct egmctl *ctl, int argc, char **argv);
 int cmd_show(struct egmctl *ctl, int argc, char **argv);
 int cmd_retired(struct egmctl *ctl, int argc, char **argv);

@@ -166,6 +166,31 @@ static int check_gpus(struct egmctl *ctl, struct vm_request *req)
 	return 0;
 }
 
+/* The GPUs reach EGM through the type1 container, QEMU's default backend. */
+static int check_dma_backend(const struct vm_request *req)
+{
+	bool iommufd;
+
+	switch (egmctl_dma_backend(&iommufd)) {
+	case EGMCTL_DMA_TYPE1:
+		if (iommufd)
+			fprintf(stderr,
+				"egmctl: note: the GPUs use the VFIO type1 container (QEMU's default), not iommufd, which cannot map %s for DMA\n",
+				egm_region_name(req->region));
+		return 0;
+	case EGMCTL_DMA_IOMMUFD_ONLY:
+		fprintf(stderr,
+			"egmctl: this host has only iommufd, which cannot map %s for GPU DMA (EGM has no struct pages to pin): enable CONFIG_VFIO_CONTAINER and CONFIG_VFIO_IOMMU_TYPE1, or use --gpus none\n",
+			egm_region_name(req->region));
+		return EGMCTL_FAILED;
+	case EGMCTL_DMA_NONE:
+		fprintf(stderr,
+			"egmctl: note: no VFIO on this host yet: bind the GPUs to vfio-pci before starting QEMU\n");
+		return 0;
+	}
+	return 0;
+}
+
 static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 			    struct vm_request *req)
 {
@@ -214,6 +239,8 @@ static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 	if (!req->region)
 		return egmctl_fail(ctl, "");
 	ret = check_gpus(ctl, req);
+	if (!ret && strcmp(req->gpus, "none"))
+		ret = check_dma_backend(req);
 	if (ret)
 		return ret;
 	if (egm_region_retired(req->region, &retired, &n))
