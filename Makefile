@@ -35,6 +35,12 @@ all: module user unit-build
 deps:
 	scripts/install-deps.sh
 
+# The test importer of EGM dma-bufs, for the in-guest dma-buf test.
+kmod: $(KERNEL_STAMP)
+	@mkdir -p $(BUILD)/kmod/$(KVER)
+	@cp tests/kmod/Kbuild tests/kmod/*.c kernel/egm_compat.h $(BUILD)/kmod/$(KVER)/
+	$(MAKE) -s -C $(KTREE) M=$(BUILD)/kmod/$(KVER) modules
+
 $(CACHE)/kernels/%/ready:
 	sim/fetch-kernel.sh $* >/dev/null
 
@@ -134,6 +140,10 @@ $(BUILD)/guest/egm-retired-test: tests/guest/retired-test.c tests/guest/tap.h te
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Ikernel/include/uapi -static -o $@ tests/guest/retired-test.c
 
+$(BUILD)/guest/egm-dmabuf-test: tests/guest/dmabuf-test.c tests/guest/tap.h $(UAPI_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -Ikernel/include/uapi -static -o $@ tests/guest/dmabuf-test.c
+
 $(BUILD)/guest/egm-bench: bench/egm-bench.c tests/guest/mapping-cost.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Itests/guest -static -pthread -o $@ bench/egm-bench.c
@@ -153,10 +163,10 @@ $(BUILD)/guest/dma-payload.elf: tests/guest/dma-payload.S
 	@rm -f $(BUILD)/guest/dma-payload.o $(BUILD)/guest/dma-payload.s
 
 user: $(BUILD)/sim/egm-platform $(BUILD)/guest/egm-test $(BUILD)/guest/egm-bench \
-	$(BUILD)/guest/egm-retired-test egmctl $(BUILD)/guest/egm-peek $(BUILD)/guest/as-nobody $(BUILD)/guest/libegm-test \
+	$(BUILD)/guest/egm-retired-test $(BUILD)/guest/egm-dmabuf-test egmctl $(BUILD)/guest/egm-peek $(BUILD)/guest/as-nobody $(BUILD)/guest/libegm-test \
 	$(BUILD)/guest/nested-payload.elf $(BUILD)/guest/dma-payload.elf
 
-guest-prereqs: module user
+guest-prereqs: module kmod user
 
 UNIT_TESTS := $(BUILD)/unit/test_regions $(BUILD)/unit/test_retired \
 	$(BUILD)/unit/test_platform $(BUILD)/unit/test_libegm
@@ -218,4 +228,4 @@ bench:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps kernels module user guest-prereqs unit-build unit fuzz-build fuzz check check-debug compat-check libegm egmctl install demo bench clean
+.PHONY: all deps kernels module user guest-prereqs unit-build unit fuzz-build fuzz check check-debug compat-check libegm egmctl install kmod demo bench clean

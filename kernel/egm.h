@@ -101,6 +101,8 @@ struct egm_region {
 	u32 retired_table_entries;	/* what firmware's count said */
 	u64 retired_block_size;
 	struct mutex retire_lock;	/* one runtime retirement at a time */
+	struct mutex dmabufs_lock;	/* protects dmabufs */
+	struct list_head dmabufs;	/* exported, see egm_dmabuf.c */
 	struct dentry *debugfs;
 #ifdef EGM_MEMORY_FAILURE_NOTIFY
 	struct pfn_address_space pfn_space;
@@ -142,6 +144,11 @@ unsigned long egm_get_unmapped_area(struct file *file, unsigned long addr,
 				    unsigned long flags);
 void egm_forget_remap_mms(struct egm_region *region, bool wait);
 void egm_wait_remap_mms(struct egm_region *region);
+
+/* egm_dmabuf.c */
+long egm_ioctl_dmabuf_export(struct egm_region *region, struct file *file,
+			     void __user *arg);
+void egm_dmabuf_revoke(struct egm_region *region, u64 offset, u64 len);
 
 /* egm_poison.c */
 void egm_poison_init(void);

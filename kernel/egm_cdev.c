@@ -109,6 +109,8 @@ static long egm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (cmd) {
 	case EGM_RETIRED_PAGES_LIST:
 		return egm_ioctl_retired_pages_list(region, (void __user *)arg);
+	case EGM_DMABUF_EXPORT:
+		return egm_ioctl_dmabuf_export(region, file, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -146,6 +148,8 @@ int egm_region_add_cdev(struct egm_region *region, struct device *parent)
 	int ret;
 
 	init_rwsem(&region->lock);
+	mutex_init(&region->dmabufs_lock);
+	INIT_LIST_HEAD(&region->dmabufs);
 	spin_lock_init(&region->remap_lock);
 	INIT_LIST_HEAD(&region->remap_mms);
 	device_initialize(&region->dev);
@@ -203,6 +207,7 @@ void egm_region_revoke(struct egm_region *region)
 	/* A remap-mode mmap() may have linked its VMA only after that zap. */
 	egm_forget_remap_mms(region, true);
 	unmap_mapping_range(mapping, 0, 0, 1);
+	egm_dmabuf_revoke(region, 0, 0);
 	egm_scrub_stop(region);
 }
 

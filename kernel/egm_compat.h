@@ -32,6 +32,13 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 #define egm_class_dev_t const struct device
 #endif
 
+/* Symbol namespaces are string literals from 6.13. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+#define EGM_IMPORT_NS_DMA_BUF MODULE_IMPORT_NS(DMA_BUF)
+#else
+#define EGM_IMPORT_NS_DMA_BUF MODULE_IMPORT_NS("DMA_BUF")
+#endif
+
 /* bin_attribute callbacks take a const attribute from 6.16. */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 16, 0)
 #define egm_bin_attr_t struct bin_attribute

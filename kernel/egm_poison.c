@@ -358,6 +358,7 @@ out:
 		egm_wait_remap_mms(region);
 		egm_zap_around(region, offset, block);
 		egm_remember_retirement(region->pdata->base + offset, block);
+		egm_dmabuf_revoke(region, offset, block);
 	}
 	mutex_unlock(&region->retire_lock);
 	if (ret) {

@@ -23,7 +23,7 @@ count() { # count NAME PASSED FAILED
 scripts/install-deps.sh || { echo "check: cannot install dependencies"; exit 1; }
 for k in $kernels; do
 	sim/fetch-kernel.sh "$k" >/dev/null || { echo "check: cannot fetch kernel $k"; exit 1; }
-	make -s module KVER="$k" 2>&1 | grep -v 'Skipping BTF generation' ||
+	make -s module kmod KVER="$k" 2>&1 | grep -v 'Skipping BTF generation' ||
 		true
 	[ -f "build/kernel/$k/nvgrace-egm.ko" ] || { echo "check: module build failed for $k"; exit 1; }
 done

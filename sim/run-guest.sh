@@ -106,6 +106,7 @@ cp "$out/platform/dsdt.aml" "$stage/acpi/kernel/firmware/acpi/dsdt.aml"
 cp /bin/busybox "$stage/root/bin/"
 cp "$top/sim/guest/init" "$stage/root/init"
 cp "$module" "$stage/root/egm/"
+cp "$build/kmod/$series/"*.ko "$stage/root/egm/" 2>/dev/null || true
 cp "$out/platform/platform.env" "$stage/root/egm/"
 cp "$top"/tests/guest/*.sh "$stage/root/egm/tests/"
 cp "$tfile" "$stage/root/egm/tests/$test"

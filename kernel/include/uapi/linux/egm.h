@@ -42,4 +42,29 @@ struct egm_retired_pages_list {
 
 #define EGM_RETIRED_PAGES_LIST _IO(EGM_TYPE, EGM_BASE + 0)
 
+/*
+ * EGM_DMABUF_EXPORT - _IO(EGM_TYPE, EGM_BASE + 1)
+ *
+ * Exports [@offset, @offset + @length) of the open region as a dma-buf for
+ * peer-to-peer importers (iommufd, RDMA); returns its fd (O_CLOEXEC) in @fd.
+ * @argsz is sizeof(struct egm_dma_buf_export); @flags and @pad are 0;
+ * @offset and @length are page-aligned and inside the region. The dma-buf
+ * keeps the region held; it is revoked (importers get move_notify, maps
+ * fail) when the region is unbound or a block inside the range is retired.
+ *
+ * Return: 0, or -1 with errno EINVAL (bad argsz, flags or range), EIO (the
+ * range holds retired memory), ENODEV (the region is going away), EFAULT,
+ * EMFILE or ENOMEM.
+ */
+struct egm_dmabuf_export {
+	__u32 argsz;
+	__u32 flags;
+	__aligned_u64 offset;
+	__aligned_u64 length;
+	__s32 fd;
+	__u32 pad;
+};
+
+#define EGM_DMABUF_EXPORT _IO(EGM_TYPE, EGM_BASE + 1)
+
 #endif /* _UAPI_LINUX_EGM_H */

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * In-guest tests of EGM_DMABUF_EXPORT with the test importer module
+ * (tests/kmod): bad arguments, the importer's DMA ranges, the region held
+ * by the dma-buf, revocation on retirement and on unbind.
+ *
+ *   egm-dmabuf-test DEV BASE PLATFORM-DEVICE [RETIRED-OFFSET]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/egm.h>
+
+#include "tap.h"
+
+#define MIB ((uint64_t)1 << 20)
+#define CTL "/sys/kernel/debug/egm_dmabuf_importer/ctl"
+
+static int export(int fd, uint64_t offset, uint64_t length, int *out)
+{
+	struct egm_dmabuf_export req = {
+		.argsz = sizeof(req), .offset = offset, .length = length,
+	};
+
+	if (ioctl(fd, EGM_DMABUF_EXPORT, &req))
+		return errno;
+	*out = req.fd;
+	return 0;
+}
+
+static int export_errno(int fd, struct egm_dmabuf_export req)
+{
+	return ioctl(fd, EGM_DMABUF_EXPORT, &req) ? errno : 0;
+}
+
+static bool write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok;
+}
+
+static void importer_state(char *buf, size_t len)
+{
+	int fd = open(CTL, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+}
+
+static bool importer_says(const char *want)
+{
+	char state[512];
+
+	importer_state(state, sizeof(state));
+	if (!strstr(state, want))
+		tap_note("importer: %s", state);
+	return strstr(state, want);
+}
+
+static void importer_cmd(const char *cmd)
+{
+	if (!write_file(CTL, cmd))
+		tap_note("cannot write '%s' to %s", cmd, CTL);
+}
+
+static const char *read_scrub_state(const char *name, char *buf, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/egm/%s/scrub_state", name);
+	f = fopen(path, "r");
+	buf[0] = '\0';
+	if (f) {
+		if (fgets(buf, len, f))
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+	return buf;
+}
+
+static void test_bad_requests(int fd, uint64_t size, uint64_t retired)
+{
+	struct egm_dmabuf_export ok = { .argsz = sizeof(ok), .length = 2 * MIB };
+	struct egm_dmabuf_export r;
+
+	r = ok;
+	r.argsz = sizeof(r) - 1;
+	tap_ok(export_errno(fd, r) == EINVAL, "argsz too small: EINVAL");
+	r = ok;
+	r.flags = 1;
+	tap_ok(export_errno(fd, r) == EINVAL, "unknown flags: EINVAL");
+	r = ok;
+	r.offset = 4096 + 1;
+	tap_ok(export_errno(fd, r) == EINVAL, "unaligned offset: EINVAL");
+	r = ok;
+	r.length = 0;
+	tap_ok(export_errno(fd, r) == EINVAL, "zero length: EINVAL");
+	r = ok;
+	r.offset = size - MIB;
+	tap_ok(export_errno(fd, r) == EINVAL, "a range past the end: EINVAL");
+	r = ok;
+	r.offset = UINT64_MAX & ~4095ULL;
+	tap_ok(export_errno(fd, r) == EINVAL, "an overflowing range: EINVAL");
+	tap_ok(ioctl(fd, EGM_DMABUF_EXPORT, NULL) && errno == EFAULT, "NULL: EFAULT");
+	if (retired != UINT64_MAX) {
+		r = ok;
+		r.offset = retired & ~(2 * MIB - 1);
+		tap_ok(export_errno(fd, r) == EIO,
+		       "a range holding retired memory: EIO");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *dev, *name, *pdev;
+	uint64_t base, size, retired = UINT64_MAX;
+	char want[128], state[32], path[160];
+	int fd, buf;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr,
+			"usage: egm-dmabuf-test DEV BASE PLATFORM-DEVICE [RETIRED-OFFSET]\n");
+		return 2;
+	}
+	dev = argv[1];
+	name = strrchr(dev, '/') + 1;
+	base = strtoull(argv[2], NULL, 0);
+	pdev = argv[3];
+	if (argc == 5)
+		retired = strtoull(argv[4], NULL, 0);
+	fd = open(dev, O_RDWR);
+	if (!tap_ok(fd >= 0, "open %s", dev))
+		return 1;
+	size = lseek(fd, 0, SEEK_END);
+	test_bad_requests(fd, size, retired);
+
+	/* Export 4 MiB at 2 MiB; the importer maps it at its physical address. */
+	if (!tap_ok(!export(fd, 2 * MIB, 4 * MIB, &buf), "export [2 MiB, +4 MiB)"))
+		return 1;
+	snprintf(want, sizeof(want), "mapped 1: %#" PRIx64 "+%#x", (uint64_t)(base + 2 * MIB),
+		 (unsigned int)(4 * MIB));
+	snprintf(path, sizeof(path), "import %d", buf);
+	importer_cmd(path);
+	tap_ok(importer_says(want), "the importer maps it: %s", want);
+	close(buf);
+	close(fd);
+	tap_ok(!strcmp(read_scrub_state(name, state, sizeof(state)), "in_use"),
+	       "the dma-buf keeps the region held after its fd closes (%s)", state);
+
+	/* A block retired inside the range revokes the dma-buf. */
+	snprintf(path, sizeof(path), "/sys/kernel/debug/nvgrace-egm/%s/retire", name);
+	tap_ok(write_file(path, "0x300000"), "retire the block at 3 MiB");
+	tap_ok(importer_says("mapped 0:") && importer_says("revoked 1"),
+	       "the importer was told (move_notify) and unmapped");
+	importer_cmd("remap");
+	tap_ok(importer_says("last_error -19"), "it cannot map the revoked dma-buf (ENODEV)");
+	importer_cmd("release");
+	tap_ok(strcmp(read_scrub_state(name, state, sizeof(state)), "in_use"),
+	       "releasing the dma-buf releases the region (%s)", state);
+
+	/* Unbinding revokes too. */
+	fd = open(dev, O_RDWR);
+	while (fd < 0 && errno == EAGAIN)
+		fd = open(dev, O_RDWR);
+	if (!tap_ok(fd >= 0 && !export(fd, 64 * MIB, 2 * MIB, &buf),
+		    "export [64 MiB, +2 MiB)"))
+		return 1;
+	snprintf(path, sizeof(path), "import %d", buf);
+	importer_cmd(path);
+	tap_ok(importer_says("mapped 1:"), "imported and mapped");
+	close(buf);
+	close(fd);
+	tap_ok(write_file("/sys/bus/platform/drivers/nvgrace-egm/unbind", pdev),
+	       "unbind %s while the dma-buf is mapped", pdev);
+	tap_ok(importer_says("mapped 0:") && importer_says("revoked 1"),
+	       "unbind revoked it");
+	importer_cmd("remap");
+	tap_ok(importer_says("last_error -19"), "it cannot be mapped again");
+	importer_cmd("release");
+	tap_ok(write_file("/sys/bus/platform/drivers/nvgrace-egm/bind", pdev),
+	       "bind %s again", pdev);
+	return tap_exit_status();
+}
