@@ -191,6 +191,8 @@ static int check_dma_backend(const struct vm_request *req)
 	return 0;
 }
 
+static int check_qemu(const struct vm_request *req);
+
 static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 			    struct vm_request *req)
 {
@@ -258,7 +260,7 @@ static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 			PRIu64 " MiB left out\n",
 			egm_region_name(req->region), n, req->nr_pieces,
 			dropped >> 20);
-	return 0;
+	return check_qemu(req);
 }
 
 /* Whether the plan needs offset=, which QEMU has from 8.2. */
@@ -361,9 +363,6 @@ int cmd_qemu_args(struct egmctl *ctl, int argc, char **argv)
 
 	if (ret)
 		return ret;
-	ret = check_qemu(&req);
-	if (ret)
-		return ret;
 	n = build_args(&req, args, ARRAY_SIZE(args));
 	for (unsigned int i = 0; i < n; i++)
 		printf("%s%s", i ? " " : "", args[i]);
@@ -394,9 +393,6 @@ int cmd_libvirt_xml(struct egmctl *ctl, int argc, char **argv)
 	unsigned int n;
 	int ret = parse_vm_request(ctl, argc, argv, &req);
 
-	if (ret)
-		return ret;
-	ret = check_qemu(&req);
 	if (ret)
 		return ret;
 	for (unsigned int i = 0; i < req.nr_pieces; i++)
