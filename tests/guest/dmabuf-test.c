@@ -156,6 +156,10 @@ int main(int argc, char **argv)
 		return 1;
 	snprintf(want, sizeof(want), "mapped 1: %#" PRIx64 "+%#x", (uint64_t)(base + 2 * MIB),
 		 (unsigned int)(4 * MIB));
+	snprintf(path, sizeof(path), "static %d", buf);
+	importer_cmd(path);
+	tap_ok(importer_says("last_error -95"),
+	       "a static importer, which could not be revoked, is refused (EOPNOTSUPP)");
 	snprintf(path, sizeof(path), "import %d", buf);
 	importer_cmd(path);
 	tap_ok(importer_says(want), "the importer maps it: %s", want);

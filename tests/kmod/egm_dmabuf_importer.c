@@ -5,6 +5,7 @@
  * own, maps, and reports the DMA ranges and revocations through debugfs:
  *
  *   echo import FD  > /sys/kernel/debug/egm_dmabuf_importer/ctl
+ *   echo static FD  > ...      a static attach, which must be refused
  *   echo remap      > ...      map again (after a revocation it must fail)
  *   echo release    > ...
  *   cat .../ctl     "mapped N: ADDR+LEN ...", "revoked R", "last_error E"
@@ -99,6 +100,21 @@ static int importer_import(int fd)
 	return importer_map();
 }
 
+/* A static (pinning) importer, which cannot be revoked: must be refused. */
+static int importer_attach_static(int fd)
+{
+	struct dma_buf *buf = dma_buf_get(fd);
+	struct dma_buf_attachment *attach;
+
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	attach = dma_buf_attach(buf, &importer_pdev->dev);
+	if (!IS_ERR(attach))
+		dma_buf_detach(buf, attach);
+	dma_buf_put(buf);
+	return PTR_ERR_OR_ZERO(attach);
+}
+
 static ssize_t importer_write(struct file *file, const char __user *ubuf,
 			      size_t len, loff_t *ppos)
 {
@@ -111,6 +127,8 @@ static ssize_t importer_write(struct file *file, const char __user *ubuf,
 	mutex_lock(&importer_lock);
 	if (sscanf(cmd, "import %d", &fd) == 1) {
 		ret = importer_import(fd);
+	} else if (sscanf(cmd, "static %d", &fd) == 1) {
+		ret = importer_attach_static(fd);
 	} else if (!strncmp(cmd, "remap", 5)) {
 		ret = importer_buf ? importer_map() : -ENOENT;
 	} else if (!strncmp(cmd, "release", 7)) {
