@@ -74,6 +74,8 @@ struct egm_region {
 	int numa_node;
 	int minor;
 	void *kaddr;			/* write-back kernel mapping */
+	struct resource *claim;		/* held until the region is freed */
+	char *claim_name;
 	struct inode *inode;		/* its i_mapping is every open file's */
 
 	/* Faults read it; open, release and revocation write it. */

@@ -9,6 +9,7 @@
 
 #include <linux/fs.h>
 #include <linux/idr.h>
+#include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/mount.h>
 #include <linux/pid.h>
@@ -133,6 +134,11 @@ static void egm_region_release(struct device *dev)
 
 	egm_forget_remap_mms(region, false);
 	egm_retired_free(region);
+	if (region->claim) {
+		release_mem_region(region->claim->start,
+				   resource_size(region->claim));
+		kfree(region->claim_name);
+	}
 	kvfree(region->scrub_workers);
 	if (region->inode)
 		iput(region->inode);

@@ -48,7 +48,11 @@ struct egm_dmabuf {
 static int egm_dmabuf_attach(struct dma_buf *dmabuf,
 			     struct dma_buf_attachment *attach)
 {
-	return attach->importer_ops && attach->peer2peer ? 0 : -EOPNOTSUPP;
+	struct egm_dmabuf *priv = dmabuf->priv;
+
+	if (!attach->importer_ops || !attach->peer2peer)
+		return -EOPNOTSUPP;
+	return READ_ONCE(priv->revoked) ? -ENODEV : 0;
 }
 
 /*
@@ -155,6 +159,9 @@ static void egm_dmabuf_revoke_one(struct egm_dmabuf *priv)
 	if (!priv->revoked) {
 		priv->revoked = true;
 		dma_buf_move_notify(priv->dmabuf);
+		/* Mappings stay valid until the importers' fences signal. */
+		dma_resv_wait_timeout(priv->dmabuf->resv, DMA_RESV_USAGE_BOOKKEEP,
+				      false, MAX_SCHEDULE_TIMEOUT);
 	}
 	dma_resv_unlock(priv->dmabuf->resv);
 }
@@ -190,6 +197,9 @@ long egm_ioctl_dmabuf_export(struct egm_region *region, struct file *file,
 		return -EFAULT;
 	if (req.argsz < sizeof(req) || req.flags || req.pad)
 		return -EINVAL;
+	/* Device writes need what CPU writes need: a writable open. */
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EACCES;
 	if (!req.length || !PAGE_ALIGNED(req.offset | req.length) ||
 	    req.offset >= size || req.length > size - req.offset)
 		return -EINVAL;

@@ -40,7 +40,7 @@ static int egm_probe(struct platform_device *pdev)
 	struct device *dev = &pdev->dev;
 	struct egm_region *region;
 	struct resource *claim;
-	const char *name;
+	char *name;
 	void *kaddr;
 	int ret;
 
@@ -52,18 +52,26 @@ static int egm_probe(struct platform_device *pdev)
 			pdata->base, pdata->base + pdata->size - 1);
 		return -EBUSY;
 	}
-	name = devm_kasprintf(dev, GFP_KERNEL, "nvgrace-egm PXM %u",
-			      pdata->pxm);
+	name = kasprintf(GFP_KERNEL, "nvgrace-egm PXM %u", pdata->pxm);
 	if (!name)
 		return -ENOMEM;
-	claim = devm_request_mem_region(dev, pdata->base, pdata->size, name);
+	/*
+	 * Not devm: the claim lasts until the region is freed, after its last
+	 * file, mapping and dma-buf are gone. Until then a device may still
+	 * reach the memory (a VMM's VFIO IOMMU mapping, a pinning dma-buf
+	 * importer), so the range must not be bound, scrubbed and handed to
+	 * another tenant again.
+	 */
+	claim = request_mem_region(pdata->base, pdata->size, name);
 	if (!claim) {
-		dev_err(dev, "[%#llx-%#llx] is claimed by another driver\n",
+		dev_err(dev, "[%#llx-%#llx] is claimed: by another driver, or by this region's previous binding while its files, mappings or dma-bufs are still open\n",
 			pdata->base, pdata->base + pdata->size - 1);
+		kfree(name);
 		return -EBUSY;
 	}
+	ret = -EBUSY;
 	if (!egm_claim_is_in_reserved_memory(dev, claim))
-		return -EBUSY;
+		goto err_release;
 	/*
 	 * A write-back kernel mapping. On x86 it also records the write-back
 	 * memory type for the range, which user mappings then inherit.
@@ -73,12 +81,14 @@ static int egm_probe(struct platform_device *pdev)
 		dev_err(dev, "cannot map [%#llx-%#llx] write-back: %ld\n",
 			pdata->base, pdata->base + pdata->size - 1,
 			PTR_ERR(kaddr));
-		return PTR_ERR(kaddr);
+		ret = PTR_ERR(kaddr);
+		goto err_release;
 	}
 
+	ret = -ENOMEM;
 	region = kzalloc(sizeof(*region), GFP_KERNEL);
 	if (!region)
-		return -ENOMEM;
+		goto err_release;
 	region->pdata = pdata;
 	region->kaddr = kaddr;
 	region->numa_node = pxm_to_node(pdata->pxm);
@@ -86,8 +96,10 @@ static int egm_probe(struct platform_device *pdev)
 	ret = egm_retired_init_region(dev, region);
 	if (ret) {
 		kfree(region);
-		return ret;
+		goto err_release;
 	}
+	region->claim = claim;
+	region->claim_name = name;
 
 	/* From here on the region is freed by put_device(). */
 	ret = egm_region_add_cdev(region, dev);
@@ -108,6 +120,11 @@ static int egm_probe(struct platform_device *pdev)
 	egm_poison_region_added(region);
 	egm_scrub_region_added(region);
 	return 0;
+
+err_release:
+	release_mem_region(pdata->base, pdata->size);
+	kfree(name);
+	return ret;
 }
 
 static void egm_remove(struct platform_device *pdev)

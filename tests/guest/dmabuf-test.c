@@ -150,6 +150,14 @@ int main(int argc, char **argv)
 		return 1;
 	size = lseek(fd, 0, SEEK_END);
 	test_bad_requests(fd, size, retired);
+	{
+		int ro = open(dev, O_RDONLY);
+
+		tap_ok(ro >= 0 && export(ro, 2 * MIB, 2 * MIB, &buf) == EACCES,
+		       "a read-only fd exports nothing (EACCES)");
+		if (ro >= 0)
+			close(ro);
+	}
 
 	/* Export 4 MiB at 2 MiB; the importer maps it at its physical address. */
 	if (!tap_ok(!export(fd, 2 * MIB, 4 * MIB, &buf), "export [2 MiB, +4 MiB)"))
@@ -197,8 +205,11 @@ int main(int argc, char **argv)
 	       "unbind revoked it");
 	importer_cmd("remap");
 	tap_ok(importer_says("last_error -19"), "it cannot be mapped again");
+	tap_ok(!write_file("/sys/bus/platform/drivers/nvgrace-egm/bind", pdev),
+	       "%s cannot be bound again while the dma-buf lives (its range stays claimed)",
+	       pdev);
 	importer_cmd("release");
 	tap_ok(write_file("/sys/bus/platform/drivers/nvgrace-egm/bind", pdev),
-	       "bind %s again", pdev);
+	       "once it is released, %s binds again", pdev);
 	return tap_exit_status();
 }

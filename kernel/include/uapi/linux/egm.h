@@ -52,9 +52,9 @@ struct egm_retired_pages_list {
  * keeps the region held; it is revoked (importers get move_notify, maps
  * fail) when the region is unbound or a block inside the range is retired.
  *
- * Return: 0, or -1 with errno EINVAL (bad argsz, flags or range), EIO (the
- * range holds retired memory), ENODEV (the region is going away), EFAULT,
- * EMFILE or ENOMEM.
+ * Return: 0, or -1 with errno EINVAL (bad argsz, flags or range), EACCES
+ * (the fd is not open for writing), EIO (the range holds retired memory),
+ * ENODEV (the region is going away), EFAULT, EMFILE or ENOMEM.
  */
 struct egm_dmabuf_export {
 	__u32 argsz;
