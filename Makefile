@@ -132,15 +132,15 @@ $(BUILD)/sim/egm-platform: sim/builder/egm-platform.c sim/builder/platform.c sim
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ sim/builder/egm-platform.c sim/builder/platform.c
 
-$(BUILD)/guest/egm-test: tests/guest/egm-test.c tests/guest/tap.h tests/guest/mapping-cost.h tests/guest/pattern.h
+$(BUILD)/guest/egm-test: tests/guest/egm-test.c tests/guest/tap.h tests/guest/mapping-cost.h tests/guest/pattern.h tests/guest/write-file.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -static -pthread -o $@ tests/guest/egm-test.c
 
-$(BUILD)/guest/egm-retired-test: tests/guest/retired-test.c tests/guest/tap.h tests/guest/mapping-cost.h tests/guest/pattern.h $(UAPI_HEADERS)
+$(BUILD)/guest/egm-retired-test: tests/guest/retired-test.c tests/guest/tap.h tests/guest/write-file.h tests/guest/mapping-cost.h tests/guest/pattern.h $(UAPI_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Ikernel/include/uapi -static -o $@ tests/guest/retired-test.c
 
-$(BUILD)/guest/egm-dmabuf-test: tests/guest/dmabuf-test.c tests/guest/tap.h $(UAPI_HEADERS)
+$(BUILD)/guest/egm-dmabuf-test: tests/guest/dmabuf-test.c tests/guest/tap.h tests/guest/write-file.h $(UAPI_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Ikernel/include/uapi -static -o $@ tests/guest/dmabuf-test.c
 

@@ -19,6 +19,7 @@
 #include <linux/egm.h>
 
 #include "tap.h"
+#include "write-file.h"
 
 #define MIB ((uint64_t)1 << 20)
 #define CTL "/sys/kernel/debug/egm_dmabuf_importer/ctl"
@@ -38,18 +39,6 @@ static int export(int fd, uint64_t offset, uint64_t length, int *out)
 static int export_errno(int fd, struct egm_dmabuf_export req)
 {
 	return ioctl(fd, EGM_DMABUF_EXPORT, &req) ? errno : 0;
-}
-
-static bool write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
-	close(fd);
-	return ok;
 }
 
 static void importer_state(char *buf, size_t len)

@@ -34,6 +34,7 @@
 
 #include "mapping-cost.h"
 #include "pattern.h"
+#include "write-file.h"
 #include "tap.h"
 
 #define DRIVER_DIR "/sys/bus/platform/drivers/nvgrace-egm"
@@ -237,18 +238,6 @@ static int test_basics(const char *dev, uint64_t size, uint64_t base)
 	return tap_exit_status();
 }
 
-static bool write_sysfs(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, value, strlen(value)) == (ssize_t)strlen(value);
-	close(fd);
-	return ok;
-}
-
 static int test_unbind_mapped(const char *dev, const char *pdev)
 {
 	uint64_t value = 0;
@@ -266,7 +255,7 @@ static int test_unbind_mapped(const char *dev, const char *pdev)
 	tap_ok(probe_read(map, &value) == 0 && value == 0x1234,
 	       "the mapping works before unbind");
 
-	tap_ok(write_sysfs(DRIVER_DIR "/unbind", pdev),
+	tap_ok(write_file(DRIVER_DIR "/unbind", pdev),
 	       "unbind %s while it is mapped", pdev);
 	tap_ok(stat(dev, &st) < 0 && errno == ENOENT, "%s is gone", dev);
 	tap_ok(probe_read(map, &value) == SIGBUS,
@@ -278,7 +267,7 @@ static int test_unbind_mapped(const char *dev, const char *pdev)
 
 	munmap((void *)map, 16 * PAGE);
 	close(fd);
-	tap_ok(write_sysfs(DRIVER_DIR "/bind", pdev), "bind %s again", pdev);
+	tap_ok(write_file(DRIVER_DIR "/bind", pdev), "bind %s again", pdev);
 	err = open_errno(dev);
 	tap_ok(err == 0, "%s opens after rebinding (%s)", dev, strerror(err));
 	return tap_exit_status();

@@ -31,6 +31,7 @@
 #include "mapping-cost.h"
 #include "pattern.h"
 #include "tap.h"
+#include "write-file.h"
 
 #define MIB (1ULL << 20)
 #define GIB (1ULL << 30)
@@ -395,22 +396,14 @@ static int test_faults(const char *dev, uint64_t size, uint64_t base,
 static bool retire_through_debugfs(const char *dev, uint64_t offset)
 {
 	char path[128], text[32];
-	int fd, len;
-	bool ok;
 
 	snprintf(path, sizeof(path), "/sys/kernel/debug/nvgrace-egm/%s/retire",
 		 strrchr(dev, '/') + 1);
-	fd = open(path, O_WRONLY);
-	if (fd < 0) {
-		tap_note("open %s: %s", path, strerror(errno));
-		return false;
-	}
-	len = snprintf(text, sizeof(text), "%#" PRIx64 "\n", offset);
-	ok = write(fd, text, len) == len;
-	if (!ok)
-		tap_note("write %s: %s", path, strerror(errno));
-	close(fd);
-	return ok;
+	snprintf(text, sizeof(text), "%#" PRIx64 "\n", offset);
+	if (write_file(path, text))
+		return true;
+	tap_note("write %s to %s: %s", text, path, strerror(errno));
+	return false;
 }
 
 static int test_runtime(const char *dev, uint64_t size, uint64_t offset,

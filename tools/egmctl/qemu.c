@@ -128,7 +128,7 @@ static const char *default_qemu(void)
 }
 
 /* All GPUs of the region, or none: never some. */
-static int check_gpus(struct egmctl *ctl, struct vm_request *req)
+static int check_gpus(const struct vm_request *req)
 {
 	struct egm_region *region = req->region;
 	unsigned int n = egm_region_gpu_count(region);
@@ -162,7 +162,6 @@ static int check_gpus(struct egmctl *ctl, struct vm_request *req)
 			return EGMCTL_FAILED;
 		}
 	}
-	(void)ctl;
 	return 0;
 }
 
@@ -240,7 +239,7 @@ static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 	req->region = egm_region_get(ctl->ctx, argv[optind]);
 	if (!req->region)
 		return egmctl_fail(ctl, "");
-	ret = check_gpus(ctl, req);
+	ret = check_gpus(req);
 	if (!ret && strcmp(req->gpus, "none"))
 		ret = check_dma_backend(req);
 	if (ret)
