@@ -144,6 +144,10 @@ $(BUILD)/guest/egm-dmabuf-test: tests/guest/dmabuf-test.c tests/guest/tap.h test
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Ikernel/include/uapi -static -o $@ tests/guest/dmabuf-test.c
 
+$(BUILD)/guest/egm-stress: tests/guest/stress-test.c tests/guest/tap.h $(UAPI_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -Ikernel/include/uapi -static -pthread -o $@ tests/guest/stress-test.c
+
 $(BUILD)/guest/egm-bench: bench/egm-bench.c tests/guest/mapping-cost.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Itests/guest -static -pthread -o $@ bench/egm-bench.c
@@ -163,7 +167,7 @@ $(BUILD)/guest/dma-payload.elf: tests/guest/dma-payload.S
 	@rm -f $(BUILD)/guest/dma-payload.o $(BUILD)/guest/dma-payload.s
 
 user: $(BUILD)/sim/egm-platform $(BUILD)/guest/egm-test $(BUILD)/guest/egm-bench \
-	$(BUILD)/guest/egm-retired-test $(BUILD)/guest/egm-dmabuf-test egmctl $(BUILD)/guest/egm-peek $(BUILD)/guest/as-nobody $(BUILD)/guest/libegm-test \
+	$(BUILD)/guest/egm-retired-test $(BUILD)/guest/egm-dmabuf-test $(BUILD)/guest/egm-stress egmctl $(BUILD)/guest/egm-peek $(BUILD)/guest/as-nobody $(BUILD)/guest/libegm-test \
 	$(BUILD)/guest/nested-payload.elf $(BUILD)/guest/dma-payload.elf
 
 guest-prereqs: module kmod user

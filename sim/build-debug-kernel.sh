@@ -1,7 +1,8 @@
 #!/bin/bash
 # Builds a debug kernel for the simulated host from Debian's linux-source-6.12:
 # x86_64_defconfig plus what the tests need, with lockdep (PROVE_LOCKING),
-# KASAN, DEBUG_VM and atomic-sleep checks. Debian ships no such kernel, so
+# KASAN, KFENCE, UBSAN, DEBUG_VM, DEBUG_OBJECTS, DEBUG_LIST, kmemleak (scanned
+# on demand by the stress test, not automatically) and atomic-sleep checks. Debian ships no such kernel, so
 # the locking and memory-safety checks of the suite need this one. It lands
 # in the cache like a fetched kernel (series "6.12-debug"), so that
 #
@@ -52,12 +53,17 @@ scripts/config --set-str LOCALVERSION -egm-debug \
 	-e DEV_DAX -e DEV_DAX_PMEM -e MEMORY_HOTPLUG \
 	-e DEBUG_KERNEL -e PROVE_LOCKING -e DEBUG_ATOMIC_SLEEP -e DEBUG_VM \
 	-e DEBUG_LIST -e KASAN -e KASAN_GENERIC -e KASAN_INLINE \
-	-e DEBUG_FS -e DEBUG_KMEMLEAK -d DEBUG_KMEMLEAK_DEFAULT_OFF \
+	-e KFENCE -e DEBUG_OBJECTS -e DEBUG_OBJECTS_FREE -e DEBUG_OBJECTS_TIMERS \
+	-e DEBUG_OBJECTS_WORK -e DEBUG_OBJECTS_RCU_HEAD -e DEBUG_OBJECTS_PERCPU_COUNTER \
+	-e UBSAN -e UBSAN_BOUNDS -e UBSAN_SHIFT -e UBSAN_BOOL -e UBSAN_ENUM -d UBSAN_TRAP \
+	-d UBSAN_ALIGNMENT -e DEBUG_VM_PGTABLE \
+	-e DEBUG_FS -e DEBUG_KMEMLEAK -d DEBUG_KMEMLEAK_DEFAULT_OFF -d DEBUG_KMEMLEAK_AUTO_SCAN \
 	-e SOFTLOCKUP_DETECTOR -e DETECT_HUNG_TASK -e MEMORY_FAILURE \
 	-e INTEL_IOMMU -e IRQ_REMAP -e VFIO -e VFIO_PCI -e VFIO_CONTAINER \
 	-e VFIO_IOMMU_TYPE1 -e IOMMUFD -e VFIO_DEVICE_CDEV
 make -s olddefconfig
-for opt in PROVE_LOCKING KASAN DEBUG_KMEMLEAK TRANSPARENT_HUGEPAGE ACPI_TABLE_UPGRADE 9P_FS \
+for opt in PROVE_LOCKING KASAN KFENCE DEBUG_OBJECTS UBSAN UBSAN_BOUNDS DEBUG_LIST DEBUG_VM \
+	DEBUG_KMEMLEAK TRANSPARENT_HUGEPAGE ACPI_TABLE_UPGRADE 9P_FS \
 	MEMORY_FAILURE VFIO_PCI IOMMUFD VFIO_DEVICE_CDEV; do
 	grep -q "^CONFIG_$opt=y" .config || die "CONFIG_$opt did not stick"
 done
