@@ -33,8 +33,11 @@
 #include "egm_retired.h"
 
 #define EGM_DRIVER_NAME "nvgrace-egm"
-/* Real hosts have at most 4 sockets; leave room for odd firmware. */
-#define EGM_MAX_REGIONS 64
+/*
+ * Real hosts have at most 4 sockets, hence 4 regions; four times that is
+ * room enough. More is a firmware defect: the rest are refused, with a log.
+ */
+#define EGM_MAX_REGIONS 16
 
 /* What discovery hands to the platform device of one region. */
 struct egm_platform_data {

@@ -237,12 +237,22 @@ int egm_acpi_discover(void)
 			egm_report_refusal(disc, region);
 			continue;
 		}
+		if (region->base + region->size - 1 > iomem_resource.end) {
+			pr_err("PXM %llu: refused: [%#llx-%#llx] lies beyond the physical address space [0x0-%#llx]\n",
+			       region->pxm, region->base,
+			       region->base + region->size - 1,
+			       (u64)iomem_resource.end);
+			continue;
+		}
 		if (!egm_range_is_free_of_ram(region->base, region->size)) {
 			pr_err("PXM %llu: refused: [%#llx-%#llx] intersects System RAM\n",
 			       region->pxm, region->base,
 			       region->base + region->size - 1);
 			continue;
 		}
+		if (pxm_to_node(region->pxm) == NUMA_NO_NODE)
+			pr_warn("PXM %llu: no NUMA node has this proximity domain (no SRAT entry, or NUMA off): exposed without NUMA affinity\n",
+				region->pxm);
 		ret = egm_create_device(disc, region, i);
 		if (ret)
 			break;

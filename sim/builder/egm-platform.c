@@ -141,7 +141,8 @@ static void write_qemu_args(const struct platform *plat, const char *dir)
 	}
 	/* QEMU's edu device stands in for each GPU's PCI function. */
 	for (unsigned int g = 0; g < plat->nr_gpus; g++)
-		fprintf(f, "-device\nedu,addr=%u.0\n", plat->gpus[g].slot);
+		/* QEMU reads the slot of addr= in hex. */
+		fprintf(f, "-device\nedu,addr=%x.0\n", plat->gpus[g].slot);
 	for (unsigned int i = 0; i < plat->nr_sockets; i++)
 		fprintf(f, "-device\nloader,file=%s/retired-pxm%u.bin,addr=%#" PRIx64
 			",force-raw=on\n", dir, plat->sockets[i].pxm,
@@ -194,6 +195,38 @@ static void write_retired_tables(const struct platform *plat, const char *dir)
 	}
 }
 
+/* A socket's region as its first GPU's properties describe it. */
+struct region_view {
+	uint64_t pxm;
+	uint64_t base;
+	uint64_t size;
+};
+
+static struct region_view region_as_firmware_says(const struct platform *plat,
+						  unsigned int socket)
+{
+	const struct plat_socket *s = &plat->sockets[socket];
+	struct region_view r = { .pxm = s->pxm, .base = s->base, .size = s->size };
+
+	for (unsigned int g = 0; g < plat->nr_gpus; g++) {
+		if (plat->gpus[g].socket != socket)
+			continue;
+		plat_gpu_prop(plat, g, PLAT_PROP_EGM_PXM, &r.pxm);
+		plat_gpu_prop(plat, g, PLAT_PROP_EGM_BASE, &r.base);
+		plat_gpu_prop(plat, g, PLAT_PROP_EGM_SIZE, &r.size);
+		break;
+	}
+	return r;
+}
+
+static int pxm_in_srat(const struct platform *plat, uint64_t pxm)
+{
+	for (unsigned int i = 0; i < plat->nr_sockets; i++)
+		if (plat->sockets[i].pxm == pxm)
+			return 1;
+	return 0;
+}
+
 static void write_env(const struct platform *plat, const char *dir)
 {
 	FILE *f = open_out(dir, "platform.env");
@@ -209,18 +242,22 @@ static void write_env(const struct platform *plat, const char *dir)
 	fprintf(f, "\"\n");
 	for (unsigned int i = 0; i < plat->nr_sockets; i++) {
 		const struct plat_socket *s = &plat->sockets[i];
+		struct region_view r = region_as_firmware_says(plat, i);
 
-		fprintf(f, "REGION_%u_BASE=%#" PRIx64 "\n", s->pxm, s->base);
-		fprintf(f, "REGION_%u_SIZE=%" PRIu64 "\n", s->pxm, s->size);
-		fprintf(f, "REGION_%u_RETIRED_TABLE=%#" PRIx64 "\n", s->pxm,
+		fprintf(f, "REGION_%" PRIu64 "_BASE=%#" PRIx64 "\n", r.pxm, r.base);
+		fprintf(f, "REGION_%" PRIu64 "_SIZE=%" PRIu64 "\n", r.pxm, r.size);
+		/* Whether SRAT has this PXM, so that the region has a NUMA node. */
+		fprintf(f, "REGION_%" PRIu64 "_IN_SRAT=%d\n", r.pxm,
+			pxm_in_srat(plat, r.pxm));
+		fprintf(f, "REGION_%" PRIu64 "_RETIRED_TABLE=%#" PRIx64 "\n", r.pxm,
 			s->retired_table);
 		/* What the table lists, for the tests' own computation. */
-		fprintf(f, "REGION_%u_RETIRED_ENTRIES=\"", s->pxm);
-		for (unsigned int r = 0; r < s->nr_retired; r++)
-			fprintf(f, "%s%#" PRIx64, r ? " " : "",
-				plat_retired_address(s, r));
+		fprintf(f, "REGION_%" PRIu64 "_RETIRED_ENTRIES=\"", r.pxm);
+		for (unsigned int e = 0; e < s->nr_retired; e++)
+			fprintf(f, "%s%#" PRIx64, e ? " " : "",
+				plat_retired_address(s, e));
 		fprintf(f, "\"\n");
-		fprintf(f, "REGION_%u_GPUS=\"", s->pxm);
+		fprintf(f, "REGION_%" PRIu64 "_GPUS=\"", r.pxm);
 		for (unsigned int g = 0, n = 0; g < plat->nr_gpus; g++)
 			if (plat->gpus[g].socket == i)
 				fprintf(f, "%s0000:00:%02x.0", n++ ? " " : "",
@@ -316,8 +353,9 @@ static void patch_dsdt(const struct platform *plat, const char *dsl_path)
 		int gpu = gpu_for_device_line(plat, line);
 
 		if (gpu >= 0) {
-			printf("%.*sDevice (GPU%d)\n", (int)strcspn(line, "D"),
-			       line, gpu);
+			/* ACPI names have 4 characters: GPU0..GPU9, GU10..GU31. */
+			printf(gpu < 10 ? "%.*sDevice (GPU%d)\n" : "%.*sDevice (GU%d)\n",
+			       (int)strcspn(line, "D"), line, gpu);
 			pending = gpu;
 			found++;
 			continue;

@@ -18,7 +18,8 @@
 #define Q35_LOW_RAM (2 * GIB)
 #define Q35_HIGH_START (4 * GIB)
 #define FIRMWARE_AREA_SIZE MIB
-#define RETIRED_TABLE_STRIDE (64 * 1024)
+/* Tables lie 64 KiB apart; closer on hosts with more than 16 sockets. */
+#define RETIRED_TABLE_STRIDE(nr_sockets) ((nr_sockets) > 16 ? 32 * 1024 : 64 * 1024)
 
 const char *const plat_prop_names[PLAT_NR_PROPS] = {
 	[PLAT_PROP_EGM_BASE] = "egm-base-pa",
@@ -468,7 +469,8 @@ int plat_layout(struct platform *plat, char *err, size_t err_len)
 		struct plat_socket *s = &plat->sockets[i];
 
 		uint64_t offset = s->retired_table_offset_set ?
-			s->retired_table_offset : i * RETIRED_TABLE_STRIDE;
+			s->retired_table_offset :
+			i * RETIRED_TABLE_STRIDE(plat->nr_sockets);
 
 		s->base = cursor;
 		s->retired_table = plat->firmware_area + offset;
@@ -487,7 +489,7 @@ int plat_layout(struct platform *plat, char *err, size_t err_len)
 				    s->pxm, s->retired[r]);
 		}
 	}
-	if (plat->nr_sockets * RETIRED_TABLE_STRIDE > FIRMWARE_AREA_SIZE)
+	if (plat->nr_sockets * RETIRED_TABLE_STRIDE(plat->nr_sockets) > FIRMWARE_AREA_SIZE)
 		return fail(err, err_len, "too many sockets for the firmware area");
 	plat->ram_end = cursor;
 	if (!plat->expect_devices_set) {

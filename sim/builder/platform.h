@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PLAT_MAX_SOCKETS 16
+#define PLAT_MAX_SOCKETS 20	/* above the driver's 16 regions */
 #define PLAT_MAX_GPUS 32
 #define PLAT_MAX_RETIRED 4096	/* the firmware table's size */
 #define PLAT_MAX_EXPECT 16

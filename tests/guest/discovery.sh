@@ -12,6 +12,12 @@ is "exactly the expected /sys/class/egm entries" \
 	"$(sorted_words "$EXPECT_DEVICES")"
 check_expected_logs
 
+# Nothing refused is claimed, let alone mapped: exactly one claim per device,
+# and the retired-pages tables' temporary claims are gone.
+is "one claimed range per expected device in /proc/iomem" \
+	"$(grep -c ': nvgrace-egm PXM' /proc/iomem)" "$(echo $EXPECT_DEVICES | wc -w)"
+check_fails "no retired-pages table stays claimed" grep -q 'retired-pages' /proc/iomem
+
 for dev in $EXPECT_DEVICES; do
 	pxm=${dev#egm}
 	sys=/sys/class/egm/$dev
@@ -29,9 +35,15 @@ for dev in $EXPECT_DEVICES; do
 	is "$dev: align is the largest power of two dividing base and size" \
 		"$(cat $sys/align)" "$((bits & -bits))"
 	node=$(cat $sys/numa_node)
-	check "$dev: numa_node $node is a node id" test "$node" -ge 0
-	is "$dev: the NUMA node is the one SRAT gives PXM $pxm" \
-		"$(dmesg | grep -c "SRAT: Node $node PXM $pxm ")" 1
+	if [ "$(region_var "$pxm" IN_SRAT)" = 1 ]; then
+		check "$dev: numa_node $node is a node id" test "$node" -ge 0
+		is "$dev: the NUMA node is the one SRAT gives PXM $pxm" \
+			"$(dmesg | grep -c "SRAT: Node $node PXM $pxm ")" 1
+	else
+		is "$dev: SRAT lacks PXM $pxm: no NUMA node" "$node" -1
+		check "$dev: the log says it has no NUMA node" \
+			dmesg | grep -q "PXM $pxm: no NUMA node has this proximity domain"
+	fi
 	links=
 	for gpu in $(region_var "$pxm" GPUS); do
 		target=$(readlink -f "$sys/$gpu")
