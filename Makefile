@@ -175,33 +175,65 @@ guest-prereqs: module kmod user
 UNIT_TESTS := $(BUILD)/unit/test_regions $(BUILD)/unit/test_retired \
 	$(BUILD)/unit/test_platform $(BUILD)/unit/test_libegm
 
+# Host unit tests run under AddressSanitizer (with LeakSanitizer) and UBSan.
+UNIT_CFLAGS := $(USER_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
 $(BUILD)/unit/test_regions: tests/unit/test_regions.c kernel/egm_regions.c kernel/egm_regions.h kernel/egm_retired.h
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -Ikernel -Itests/include -o $@ tests/unit/test_regions.c kernel/egm_regions.c -lcmocka
+	$(CC) $(UNIT_CFLAGS) -Ikernel -Itests/include -o $@ tests/unit/test_regions.c kernel/egm_regions.c -lcmocka
 
 $(BUILD)/unit/test_retired: tests/unit/test_retired.c kernel/egm_retired.c kernel/egm_retired.h
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -Ikernel -Itests/include -o $@ tests/unit/test_retired.c kernel/egm_retired.c -lcmocka
+	$(CC) $(UNIT_CFLAGS) -Ikernel -Itests/include -o $@ tests/unit/test_retired.c kernel/egm_retired.c -lcmocka
 
 $(BUILD)/unit/test_platform: tests/unit/test_platform.c sim/builder/platform.c sim/builder/platform.h
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -Isim/builder -o $@ tests/unit/test_platform.c sim/builder/platform.c -lcmocka
+	$(CC) $(UNIT_CFLAGS) -Isim/builder -o $@ tests/unit/test_platform.c sim/builder/platform.c -lcmocka
 
-$(BUILD)/unit/test_libegm: tests/unit/test_libegm.c $(BUILD)/lib/libegm.a
+$(BUILD)/unit/test_libegm: tests/unit/test_libegm.c $(LIBEGM_SOURCES) $(LIBEGM_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -Ilib/include -o $@ $< $(BUILD)/lib/libegm.a -lcmocka
+	$(CC) $(UNIT_CFLAGS) -Ilib/include -Ilib -Ikernel/include/uapi -o $@ $< $(LIBEGM_SOURCES) -lcmocka
 
 unit-build: $(UNIT_TESTS)
 
 # libFuzzer targets for the module's parsers, with the seed corpus in the
 # repository; new inputs go to build/fuzz/ only. make check runs them briefly.
-FUZZERS := $(BUILD)/fuzz/fuzz_retired
+FUZZERS := $(BUILD)/fuzz/fuzz_retired $(BUILD)/fuzz/fuzz_regions $(BUILD)/fuzz/fuzz_platform \
+	$(BUILD)/fuzz/fuzz_libegm $(BUILD)/fuzz/fuzz_egmctl
 FUZZ_SECONDS ?= 300
+FUZZ_CC := clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 $(BUILD)/fuzz/fuzz_retired: tests/fuzz/fuzz_retired.c kernel/egm_retired.c kernel/egm_retired.h
 	@mkdir -p $(@D)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-Ikernel -Itests/include -o $@ tests/fuzz/fuzz_retired.c kernel/egm_retired.c
+	$(FUZZ_CC) -Ikernel -Itests/include -o $@ tests/fuzz/fuzz_retired.c kernel/egm_retired.c
+
+$(BUILD)/fuzz/fuzz_regions: tests/fuzz/fuzz_regions.c kernel/egm_regions.c kernel/egm_regions.h kernel/egm_retired.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -Ikernel -Itests/include -o $@ tests/fuzz/fuzz_regions.c kernel/egm_regions.c
+
+$(BUILD)/fuzz/fuzz_platform: tests/fuzz/fuzz_platform.c sim/builder/platform.c sim/builder/platform.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -Isim/builder -o $@ tests/fuzz/fuzz_platform.c sim/builder/platform.c
+
+$(BUILD)/fuzz/fuzz_libegm: tests/fuzz/fuzz_libegm.c tests/fuzz/fake-sysfs.h $(LIBEGM_SOURCES) $(LIBEGM_HEADERS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -D_GNU_SOURCE -Ilib/include -Ilib -Ikernel/include/uapi -o $@ \
+		tests/fuzz/fuzz_libegm.c $(LIBEGM_SOURCES)
+
+$(BUILD)/fuzz/fuzz_egmctl: tests/fuzz/fuzz_egmctl.c tests/fuzz/fake-sysfs.h $(EGMCTL_SOURCES) tools/egmctl/egmctl.h $(LIBEGM_SOURCES) $(LIBEGM_HEADERS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -D_GNU_SOURCE -Ilib/include -Ilib -Ikernel/include/uapi \
+		$(shell pkg-config --cflags json-c 2>/dev/null) -o $@ tests/fuzz/fuzz_egmctl.c \
+		$(LIBEGM_SOURCES) $(patsubst %,$(BUILD)/fuzz/obj/%.o,$(basename $(notdir $(EGMCTL_SOURCES)))) \
+		$(shell pkg-config --libs json-c 2>/dev/null)
+
+# egmctl's main() becomes egmctl_main() for the fuzzer.
+$(BUILD)/fuzz/obj/%.o: tools/egmctl/%.c tools/egmctl/egmctl.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC:-fsanitize=fuzzer,=-fsanitize=fuzzer-no-link,) -D_GNU_SOURCE -Dmain=egmctl_main \
+		-Ilib/include $(shell pkg-config --cflags json-c 2>/dev/null) -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_egmctl: $(patsubst %,$(BUILD)/fuzz/obj/%.o,$(basename $(notdir $(EGMCTL_SOURCES))))
 
 fuzz-build: $(FUZZERS)
 
@@ -209,6 +241,7 @@ fuzz: fuzz-build
 	@for f in $(FUZZERS); do \
 		name=$$(basename $$f); name=$${name#fuzz_}; \
 		mkdir -p $(BUILD)/fuzz/corpus-$$name; \
+		echo "fuzz_$$name:"; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/ \
 			$(BUILD)/fuzz/corpus-$$name tests/fuzz/corpus/$$name || exit 1; \
 	done

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,7 +138,10 @@ static int load_region(struct egm_ctx *ctx, const char *name)
 		ret = egm_read_u64(region, "align", &region->align);
 	if (!ret)
 		ret = egm_read_u64(region, "pxm", &value);
-	region->pxm = value;
+	if (!ret && value > INT32_MAX)
+		ret = egm_fail(ctx, EINVAL, "%s/pxm: %" PRIu64 " is not a proximity domain",
+			       region->sysfs, value);
+	region->pxm = ret ? 0 : value;
 	if (!ret)
 		ret = egm_read_u64(region, "numa_node", &value);
 	/* -1 (NUMA_NO_NODE) reads as a huge number. */

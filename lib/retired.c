@@ -16,6 +16,32 @@
 
 #include "private.h"
 
+/*
+ * Ranges must be what the driver promises: non-empty, in order, apart and
+ * inside the region. A VMM plans guest RAM around them; anything else
+ * would put guest RAM on retired memory.
+ */
+static int check_ranges(struct egm_ctx *ctx, const char *source,
+			const struct egm_retired_range *list, unsigned int n,
+			uint64_t region_size)
+{
+	uint64_t end = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t offset = list[i].offset, size = list[i].size;
+
+		if (!size || offset < end || offset > region_size ||
+		    size > region_size - offset)
+			return egm_fail(ctx, EINVAL,
+					"%s: retired range %#" PRIx64 "+%#" PRIx64
+					" is empty, out of order or outside the region (%#"
+					PRIx64 " bytes)", source, offset, size,
+					region_size);
+		end = offset + size;
+	}
+	return 0;
+}
+
 int egm_region_retired(struct egm_region *region,
 		       struct egm_retired_range **ranges, unsigned int *count)
 {
@@ -62,6 +88,10 @@ int egm_region_retired(struct egm_region *region,
 		list[n++] = (struct egm_retired_range){ offset, size };
 	}
 	fclose(f);
+	if (check_ranges(region->ctx, path, list, n, region->size)) {
+		free(list);
+		return -EINVAL;
+	}
 	*ranges = list;
 	*count = n;
 	return 0;
@@ -80,6 +110,9 @@ int egm_fd_retired(struct egm_ctx *ctx, int fd,
 		if (ioctl(fd, EGM_RETIRED_PAGES_LIST, full ? full : &hdr))
 			break;
 		if (full && (full->count || full->argsz == hdr.argsz)) {
+			off_t size = lseek(fd, 0, SEEK_END);
+			int ret = 0;
+
 			*count = full->count;
 			*ranges = malloc((full->count + 1) * sizeof(**ranges));
 			if (!*ranges) {
@@ -89,7 +122,17 @@ int egm_fd_retired(struct egm_ctx *ctx, int fd,
 			memcpy(*ranges, full->retired_pages,
 			       full->count * sizeof(**ranges));
 			free(full);
-			return 0;
+			if (size < 0)
+				ret = egm_fail(ctx, errno, "lseek: %s", strerror(errno));
+			else
+				ret = check_ranges(ctx, "EGM_RETIRED_PAGES_LIST",
+						   *ranges, *count, size);
+			if (ret) {
+				free(*ranges);
+				*ranges = NULL;
+				*count = 0;
+			}
+			return ret;
 		}
 		if (full)
 			hdr.argsz = full->argsz;

@@ -50,7 +50,7 @@ done
 
 echo "== fuzzing (${FUZZ_SECONDS:-20} s per parser)"
 if make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}" >build/fuzz/check.log 2>&1; then
-	grep -h '^Done ' build/fuzz/check.log || true
+	grep -h -E '^fuzz_|^Done |DONE ' build/fuzz/check.log || true
 	count fuzz 1 0
 else
 	tail -n 20 build/fuzz/check.log

@@ -159,6 +159,11 @@ for dev in $EXPECT_DEVICES; do
 	egmctl wait $dev >/dev/null 2>&1
 	expect 1 "cannot map part of a file (memory-backend-file offset= needs 8.2)" \
 		chroot /host /mnt/tests/egmctl qemu-args $dev --gpus none --qemu qemu-system-x86_64
+	# The binary's name is run as a name, never through a shell.
+	rm -f /tmp/injected
+	expect 0 "cannot run x'; touch /tmp/injected; ' to check its version" \
+		egmctl qemu-args $dev --gpus none --qemu "x'; touch /tmp/injected; '"
+	check_fails "a quote in --qemu runs nothing" test -e /tmp/injected
 	if [ -x "/host$backports_qemu" ]; then
 		run_vm $backports_qemu $dev
 	else

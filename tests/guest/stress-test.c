@@ -40,23 +40,63 @@
 
 #include "tap.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define PAGE 4096ULL
 #define MIB (1ULL << 20)
 #define GIB (1ULL << 30)
 #define DIRTY_SLOTS 4096
 #define MARK 0xe6e6000000000000ULL
 
-#define OP_KINDS(X) \
-	X(open) X(tenant) X(map_touch) X(munmap_part) X(mremap) \
-	X(mprotect) X(madvise) X(map_private) X(map_fixed) X(bad_mmap) \
-	X(fork) X(kill_holder) X(ioctl) X(sysfs_read) \
-	X(unbind_bind) X(rmmod_insmod) X(param_write) X(sigbus_revoked) \
-	X(tenant_tries) X(open_busy) X(open_again) X(open_gone)
+enum op_kind {
+	OP_open,
+	OP_tenant,
+	OP_map_touch,
+	OP_munmap_part,
+	OP_mremap,
+	OP_mprotect,
+	OP_madvise,
+	OP_map_private,
+	OP_map_fixed,
+	OP_bad_mmap,
+	OP_fork,
+	OP_kill_holder,
+	OP_ioctl,
+	OP_sysfs_read,
+	OP_unbind_bind,
+	OP_rmmod_insmod,
+	OP_param_write,
+	OP_sigbus_revoked,
+	OP_tenant_tries,
+	OP_open_busy,
+	OP_open_again,
+	OP_open_gone,
+	NR_OPS,
+};
 
-#define AS_ENUM(name) OP_##name,
-#define AS_NAME(name) #name,
-enum op_kind { OP_KINDS(AS_ENUM) NR_OPS };
-static const char *const op_names[] = { OP_KINDS(AS_NAME) };
+static const char *const op_names[] = {
+	[OP_open] = "open",
+	[OP_tenant] = "tenant",
+	[OP_map_touch] = "map_touch",
+	[OP_munmap_part] = "munmap_part",
+	[OP_mremap] = "mremap",
+	[OP_mprotect] = "mprotect",
+	[OP_madvise] = "madvise",
+	[OP_map_private] = "map_private",
+	[OP_map_fixed] = "map_fixed",
+	[OP_bad_mmap] = "bad_mmap",
+	[OP_fork] = "fork",
+	[OP_kill_holder] = "kill_holder",
+	[OP_ioctl] = "ioctl",
+	[OP_sysfs_read] = "sysfs_read",
+	[OP_unbind_bind] = "unbind_bind",
+	[OP_rmmod_insmod] = "rmmod_insmod",
+	[OP_param_write] = "param_write",
+	[OP_sigbus_revoked] = "sigbus_revoked",
+	[OP_tenant_tries] = "tenant_tries",
+	[OP_open_busy] = "open_busy",
+	[OP_open_again] = "open_again",
+	[OP_open_gone] = "open_gone",
+};
 
 /* Shared by every process of a run (MAP_SHARED anonymous memory). */
 struct shared {
@@ -429,7 +469,7 @@ static void op_madvise(struct egm_map *m)
 		return;
 	}
 	/* Any return is acceptable; losing the data is not. */
-	i = rnd_below(sizeof(advice) / sizeof(advice[0]));
+	i = rnd_below(ARRAY_SIZE(advice));
 	if (!madvise(m->addr, m->len, advice[i]) &&
 	    (advice[i] == MADV_DONTFORK || advice[i] == MADV_DOFORK))
 		m->dontfork = advice[i] == MADV_DONTFORK;
@@ -521,7 +561,7 @@ static void op_bad_mmap(int fd)
 		{ SIZE_MAX & ~(PAGE - 1), 0 },
 		{ region_size, PAGE },
 	};
-	unsigned int i = rnd_below(sizeof(bad) / sizeof(bad[0]));
+	unsigned int i = rnd_below(ARRAY_SIZE(bad));
 	void *p;
 
 	count(OP_bad_mmap);
@@ -595,7 +635,7 @@ static void op_sysfs_read(void)
 	count(OP_sysfs_read);
 	snprintf(path, sizeof(path), "/sys/class/egm/%s/%s",
 		 strrchr(dev_path, '/') + 1,
-		 names[rnd_below(sizeof(names) / sizeof(names[0]))]);
+		 names[rnd_below(ARRAY_SIZE(names))]);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;	/* unbound or unloaded just now */
@@ -1011,7 +1051,7 @@ static void controller(const char *module)
 			break;
 		default:
 			count(OP_param_write);
-			p = rnd_below(sizeof(params) / sizeof(params[0]));
+			p = rnd_below(ARRAY_SIZE(params));
 			snprintf(path, sizeof(path),
 				 "/sys/module/nvgrace_egm/parameters/%s", params[p][0]);
 			write_sysfs_quietly(path, params[p][1]);
@@ -1055,7 +1095,7 @@ static void run_controller(void)
 	controller(module_path);
 }
 
-static const char *scrub_state(void)
+static const char *region_scrub_state(void)
 {
 	static char state[32];
 	char path[256];
@@ -1090,7 +1130,7 @@ static int abuse(unsigned int seconds, unsigned int workers)
 		sleep(5);
 		tap_note("%.0f s: %lu tenants, %lu opens, scrub_state %s", now_s() - start,
 			 atomic_load(&sh->ops[OP_tenant]), atomic_load(&sh->ops[OP_open]),
-			 scrub_state());
+			 region_scrub_state());
 	}
 	atomic_store(&sh->stop, 1);
 	for (unsigned int i = 0; i < n; i++) {

@@ -113,7 +113,8 @@ int main(int argc, char **argv)
 		if (ret && commands[c].run != cmd_check) {
 			ret = egmctl_fail(&ctl, "");
 		} else {
-			optind = 1;
+			/* 0 resets getopt fully (glibc, musl): the fuzzer runs main again. */
+			optind = 0;
 			ret = commands[c].run(&ctl, argc - i, argv + i);
 		}
 		egm_free(ctl.ctx);

@@ -12,12 +12,15 @@
  * its own NUMA node: the guest never sees a retired block.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "egmctl.h"
 
@@ -100,22 +103,44 @@ static uint64_t plan_pieces(struct vm_request *req,
 	return usable - kept;
 }
 
-/* "QEMU emulator version 7.2.22" -> 7002 */
+/*
+ * "QEMU emulator version 7.2.22" -> 7002. The binary is run directly, never
+ * through a shell: its name is the user's text.
+ */
 static int qemu_version(const char *binary)
 {
-	char cmd[512], line[256];
-	int major = 0, minor = 0;
+	int major = 0, minor = 0, pipefd[2], devnull;
+	char line[256];
+	pid_t pid;
 	FILE *p;
 
-	snprintf(cmd, sizeof(cmd), "'%s' --version 2>/dev/null", binary);
-	p = popen(cmd, "r");
-	if (!p)
+	if (pipe(pipefd))
 		return -1;
-	while (fgets(line, sizeof(line), p))
-		if (sscanf(line, "QEMU emulator version %d.%d", &major, &minor) == 2)
-			break;
-	pclose(p);
-	return major ? major * 1000 + minor : -1;
+	pid = fork();
+	if (pid == 0) {
+		devnull = open("/dev/null", O_WRONLY);
+		dup2(pipefd[1], STDOUT_FILENO);
+		if (devnull >= 0)
+			dup2(devnull, STDERR_FILENO);
+		close(pipefd[0]);
+		execlp(binary, binary, "--version", (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	if (pid < 0) {
+		close(pipefd[0]);
+		return -1;
+	}
+	p = fdopen(pipefd[0], "r");
+	while (p && fgets(line, sizeof(line), p))
+		if (!major && sscanf(line, "QEMU emulator version %d.%d", &major, &minor) != 2)
+			major = 0;
+	if (p)
+		fclose(p);
+	else
+		close(pipefd[0]);
+	waitpid(pid, NULL, 0);
+	return major > 0 ? major * 1000 + minor : -1;
 }
 
 static const char *default_qemu(void)

@@ -41,7 +41,9 @@ struct egm_retired_range {
 
 /*
  * A context over /sys and /dev, or over other roots (tests use a fake
- * sysfs tree). Regions are read once, at creation.
+ * sysfs tree). Regions are read once, at creation. On failure *ctx is
+ * still set (NULL only when out of memory), so that egm_last_error() can
+ * say why: egm_free() it either way.
  */
 int egm_new(struct egm_ctx **ctx);
 int egm_new_at(struct egm_ctx **ctx, const char *sysfs_root,
