@@ -6,6 +6,8 @@
 #   make check-debug     the in-guest suite on a lockdep+KASAN kernel built here
 #   make bench           mapping and scrub benchmarks
 #   make fuzz            the parser fuzzers, FUZZ_SECONDS each (default 300)
+#   make stress          the stress test for STRESS_SECONDS (default 600) on KVER
+#   make reliability     the figures of docs/reliability.rst (about 40 minutes)
 #   make deps            install the Debian packages the project needs
 #   make module KVER=6.1 the module for another cached kernel, or
 #   make module KDIR=/lib/modules/$(uname -r)/build   for any kernel tree
@@ -262,7 +264,19 @@ demo:
 bench:
 	bench/run.sh
 
+# docs/reliability.rst's figures: fault matrix and stress on the debug 6.12
+# and on 6.1, every fuzzer (about 40 minutes).
+reliability:
+	scripts/reliability.sh
+
+# The stress test alone, for longer: make stress STRESS_SECONDS=600 KVER=6.12-debug
+STRESS_SECONDS ?= 600
+stress:
+	$(MAKE) -s module kmod user KVER=$(KVER)
+	sim/run-guest.sh -k $(KVER) -p gb200-4s -t stress.sh -T $$(($(STRESS_SECONDS) * 2 + 600)) \
+		-a egm.stress_seconds=$(STRESS_SECONDS)
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps kernels module user guest-prereqs unit-build unit fuzz-build fuzz check check-debug compat-check libegm egmctl install kmod demo bench clean
+.PHONY: all deps kernels module user guest-prereqs unit-build unit fuzz-build fuzz check check-debug compat-check libegm egmctl install kmod demo bench reliability stress clean
