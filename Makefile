@@ -130,6 +130,31 @@ install: libegm $(BUILD)/tools/egmctl
 	install -D -m 755 $(BUILD)/tools/egmctl $(DESTDIR)$(PREFIX)/bin/egmctl
 	install -D -m 644 docs/egmctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/egmctl.1
 
+# Packaging for hosts: the module through DKMS (for every installed kernel
+# and those to come), the udev rule giving /dev/egm* to EGM_GROUP.
+EGM_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' kernel/dkms.conf)
+DKMS_SOURCE_DIR = $(DESTDIR)/usr/src/nvgrace-egm-$(EGM_VERSION)
+EGM_GROUP ?= kvm
+UDEV_RULES_DIR ?= /etc/udev/rules.d
+
+dkms-source:
+	@rm -rf $(DKMS_SOURCE_DIR) && install -d $(DKMS_SOURCE_DIR)
+	cp -r $(KERNEL_SOURCES) kernel/Makefile kernel/dkms.conf kernel/include $(DKMS_SOURCE_DIR)/
+
+dkms-install: dkms-source udev-install
+	dkms status nvgrace-egm/$(EGM_VERSION) | grep -q . || dkms add nvgrace-egm/$(EGM_VERSION)
+	dkms install nvgrace-egm/$(EGM_VERSION)
+
+dkms-uninstall:
+	dkms remove nvgrace-egm/$(EGM_VERSION) --all
+	rm -rf $(DKMS_SOURCE_DIR) $(DESTDIR)$(UDEV_RULES_DIR)/60-nvgrace-egm.rules
+
+udev-install:
+	@getent group $(EGM_GROUP) >/dev/null || \
+		{ echo "udev-install: no group '$(EGM_GROUP)' (make udev-install EGM_GROUP=...)" >&2; exit 1; }
+	install -d $(DESTDIR)$(UDEV_RULES_DIR)
+	sed 's/@group@/$(EGM_GROUP)/g' udev/60-nvgrace-egm.rules.in >$(DESTDIR)$(UDEV_RULES_DIR)/60-nvgrace-egm.rules
+
 $(BUILD)/sim/egm-platform: sim/builder/egm-platform.c sim/builder/platform.c sim/builder/platform.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ sim/builder/egm-platform.c sim/builder/platform.c
@@ -279,4 +304,5 @@ stress:
 clean:
 	rm -rf $(BUILD)
 
+.PHONY: dkms-source dkms-install dkms-uninstall udev-install
 .PHONY: all deps kernels module user guest-prereqs unit-build unit fuzz-build fuzz check check-debug compat-check libegm egmctl install kmod demo bench reliability stress clean

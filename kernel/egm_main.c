@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/pci.h>
 
 #include "egm.h"
 
@@ -53,6 +54,23 @@ static void __exit egm_exit(void)
 	egm_poison_exit();
 	egm_scrub_exit();
 }
+
+/*
+ * EGM has no ACPI device of its own (its properties sit on the GPUs' nodes,
+ * which have only _ADR), so nothing would load the module. The GPUs of
+ * Grace hosts carry these PCI IDs (as in nvgrace-gpu): udev loads the module
+ * when one appears. The driver binds no PCI device; on a host without EGM
+ * it finds nothing and says so once.
+ */
+static const struct pci_device_id egm_autoload_gpu_ids[] = {
+	{ PCI_DEVICE(PCI_VENDOR_ID_NVIDIA, 0x2342) },	/* GH200 120GB */
+	{ PCI_DEVICE(PCI_VENDOR_ID_NVIDIA, 0x2345) },	/* GH200 480GB */
+	{ PCI_DEVICE(PCI_VENDOR_ID_NVIDIA, 0x2348) },	/* GH200 */
+	{ PCI_DEVICE(PCI_VENDOR_ID_NVIDIA, 0x2941) },	/* GB200 */
+	{ PCI_DEVICE(PCI_VENDOR_ID_NVIDIA, 0x31c2) },	/* GB300 */
+	{}
+};
+MODULE_DEVICE_TABLE(pci, egm_autoload_gpu_ids);
 
 module_init(egm_init);
 module_exit(egm_exit);

@@ -2,7 +2,7 @@
 # Boots the simulated Grace host and runs one in-guest test script.
 #
 #   sim/run-guest.sh -k 6.12 -p gb200-2s -t discovery.sh [-o DIR] [-T SECONDS]
-#                    [-a "extra kernel args"] [-i]
+#                    [-a "extra kernel args"] [-m MODULE.ko]
 #
 # -k  kernel series from the project cache (6.12, 6.1)
 # -p  platform name (sim/platforms/NAME.platform) or path
@@ -11,6 +11,8 @@
 # -o  output directory (default build/runs/KERNEL-PLATFORM-TEST)
 # -T  guest timeout in seconds (default 600)
 # -a  extra kernel command line
+# -m  the nvgrace-egm.ko to test (default: build/kernel/KERNEL/), e.g. one
+#     that DKMS built
 # -q  quiet: print only the verdict line and failures
 #
 # The host's root is shared read-only over 9p (tag hostroot): tests that
@@ -22,8 +24,8 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-series=6.12 platform= test= out= timeout_s=600 extra= quiet=
-while getopts "k:p:t:o:T:a:q" opt; do
+series=6.12 platform= test= out= timeout_s=600 extra= quiet= module=
+while getopts "k:p:t:o:T:a:m:q" opt; do
 	case $opt in
 	k) series=$OPTARG ;;
 	p) platform=$OPTARG ;;
@@ -31,6 +33,7 @@ while getopts "k:p:t:o:T:a:q" opt; do
 	o) out=$OPTARG ;;
 	T) timeout_s=$OPTARG ;;
 	a) extra=$OPTARG ;;
+	m) module=$(realpath "$OPTARG") ;;
 	q) quiet=1 ;;
 	*) sed -n '2,20p' "$0" >&2; exit 2 ;;
 	esac
@@ -48,7 +51,7 @@ test=$(basename "$tfile")
 build=$top/build
 kdir=$("$top/sim/fetch-kernel.sh" "$series")
 kver=$(cat "$kdir/kver")
-module=$build/kernel/$series/nvgrace-egm.ko
+module=${module:-$build/kernel/$series/nvgrace-egm.ko}
 builder=$build/sim/egm-platform
 for f in "$module" "$builder"; do
 	[ -f "$f" ] || die "$f is missing: run 'make guest-prereqs KSERIES=$series'"
@@ -105,7 +108,10 @@ mkdir -p "$stage/acpi/kernel/firmware/acpi" "$stage/root"/{bin,proc,sys,dev,tmp,
 cp "$out/platform/dsdt.aml" "$stage/acpi/kernel/firmware/acpi/dsdt.aml"
 cp /bin/busybox "$stage/root/bin/"
 cp "$top/sim/guest/init" "$stage/root/init"
-cp "$module" "$stage/root/egm/"
+case $module in
+*.xz) xz -dc "$module" >"$stage/root/egm/nvgrace-egm.ko" ;; # as DKMS installs it
+*) cp "$module" "$stage/root/egm/nvgrace-egm.ko" ;;
+esac
 cp "$build/kmod/$series/"*.ko "$stage/root/egm/" 2>/dev/null || true
 cp "$out/platform/platform.env" "$stage/root/egm/"
 cp "$top"/tests/guest/*.sh "$stage/root/egm/tests/"

@@ -11,6 +11,10 @@ is "exactly the expected /sys/class/egm entries" \
 	"$(ls /sys/class/egm 2>/dev/null | sort | tr '\n' ' ' | sed 's/ $//')" \
 	"$(sorted_words "$EXPECT_DEVICES")"
 check_expected_logs
+if [ -z "$EXPECT_DEVICES" ]; then
+	is "finding no region, the driver says so exactly once" \
+		"$(dmesg | grep -c 'nvgrace_egm: no usable EGM region found')" 1
+fi
 
 # Nothing refused is claimed, let alone mapped: exactly one claim per device,
 # and the retired-pages tables' temporary claims are gone.
