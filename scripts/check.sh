@@ -30,12 +30,22 @@ done
 make -s user unit-build fuzz-build || { echo "check: build failed"; exit 1; }
 # egmctl's VMs on regions with retired memory need QEMU 8.2 (backports).
 sim/fetch-qemu.sh >/dev/null || { echo "check: cannot fetch QEMU from bookworm-backports"; exit 1; }
+sim/fetch-udev.sh >/dev/null || { echo "check: cannot fetch udev for the udev rule's test"; exit 1; }
 
 echo "== lint"
 if scripts/lint.sh; then count lint 1 0; else count lint 0 1; fi
 
 echo "== the memory-failure notification path against upstream's declarations"
 if make -s compat-check; then count compat-check 1 0; else count compat-check 0 1; fi
+
+echo "== W=1 and sparse on x86 and arm64 (4K and 16K pages)"
+if scripts/kernel-checks.sh; then count kernel-checks 1 0; else count kernel-checks 0 1; fi
+
+echo "== DKMS"
+out=$(tests/packaging/dkms.sh 2>&1)
+echo "$out" | grep -E '^not ok|^#   |^# dkms:'
+count dkms "$(echo "$out" | grep -c '^ok ')" "$(echo "$out" | grep -c '^not ok ')"
+echo "$out" | grep -q '^# dkms: .* 0 failed' || count dkms 0 1
 
 echo "== host unit tests"
 for t in build/unit/*; do
