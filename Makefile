@@ -8,6 +8,9 @@
 #   make fuzz            the parser fuzzers, FUZZ_SECONDS each (default 300)
 #   make stress          the stress test for STRESS_SECONDS (default 600) on KVER
 #   make reliability     the figures of docs/reliability.rst (about 40 minutes)
+#   make upstream-series the driver as a patch series for drivers/virt/, checked
+#   make kernel-checks   W=1 and sparse, x86 and arm64 cross-builds
+#   make dkms-install    the module through DKMS, and the udev rule (EGM_GROUP=kvm)
 #   make deps            install the Debian packages the project needs
 #   make module KVER=6.1 the module for another cached kernel, or
 #   make module KDIR=/lib/modules/$(uname -r)/build   for any kernel tree
@@ -301,8 +304,17 @@ stress:
 	sim/run-guest.sh -k $(KVER) -p gb200-4s -t stress.sh -T $$(($(STRESS_SECONDS) * 2 + 600)) \
 		-a egm.stress_seconds=$(STRESS_SECONDS)
 
+# The driver as a kernel patch series in drivers/virt/, checked with
+# checkpatch --strict, built in a 6.12 tree with W=1 and sparse.
+upstream-series:
+	scripts/upstream-series.sh
+
+# W=1 and sparse on every cached kernel, x86 and arm64 (4K and 16K pages).
+kernel-checks:
+	scripts/kernel-checks.sh
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: dkms-source dkms-install dkms-uninstall udev-install
+.PHONY: dkms-source dkms-install dkms-uninstall udev-install upstream-series kernel-checks
 .PHONY: all deps kernels module user guest-prereqs unit-build unit fuzz-build fuzz check check-debug compat-check libegm egmctl install kmod demo bench reliability stress clean

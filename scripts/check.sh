@@ -41,6 +41,9 @@ if make -s compat-check; then count compat-check 1 0; else count compat-check 0 
 echo "== W=1 and sparse on x86 and arm64 (4K and 16K pages)"
 if scripts/kernel-checks.sh; then count kernel-checks 1 0; else count kernel-checks 0 1; fi
 
+echo "== the upstream patch series (checkpatch --strict, in-tree W=1 and sparse, docutils)"
+if scripts/upstream-series.sh; then count upstream-series 1 0; else count upstream-series 0 1; fi
+
 echo "== DKMS"
 out=$(tests/packaging/dkms.sh 2>&1)
 echo "$out" | grep -E '^not ok|^#   |^# dkms:'
