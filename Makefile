@@ -203,7 +203,7 @@ user: $(BUILD)/sim/egm-platform $(BUILD)/guest/egm-test $(BUILD)/guest/egm-bench
 guest-prereqs: module kmod user
 
 UNIT_TESTS := $(BUILD)/unit/test_regions $(BUILD)/unit/test_retired \
-	$(BUILD)/unit/test_platform $(BUILD)/unit/test_libegm
+	$(BUILD)/unit/test_platform $(BUILD)/unit/test_libegm $(BUILD)/unit/test_page_sizes
 
 # Host unit tests run under AddressSanitizer (with LeakSanitizer) and UBSan.
 UNIT_CFLAGS := $(USER_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -215,6 +215,10 @@ $(BUILD)/unit/test_regions: tests/unit/test_regions.c kernel/egm_regions.c kerne
 $(BUILD)/unit/test_retired: tests/unit/test_retired.c kernel/egm_retired.c kernel/egm_retired.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -Ikernel -Itests/include -o $@ tests/unit/test_retired.c kernel/egm_retired.c -lcmocka
+
+$(BUILD)/unit/test_page_sizes: tests/unit/test_page_sizes.c kernel/egm_regions.c kernel/egm_retired.c kernel/egm_regions.h kernel/egm_retired.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -Ikernel -Itests/include -o $@ tests/unit/test_page_sizes.c kernel/egm_regions.c kernel/egm_retired.c -lcmocka
 
 $(BUILD)/unit/test_platform: tests/unit/test_platform.c sim/builder/platform.c sim/builder/platform.h
 	@mkdir -p $(@D)
@@ -250,7 +254,7 @@ $(BUILD)/fuzz/fuzz_libegm: tests/fuzz/fuzz_libegm.c tests/fuzz/fake-sysfs.h $(LI
 	$(FUZZ_CC) -D_GNU_SOURCE -Ilib/include -Ilib -Ikernel/include/uapi -o $@ \
 		tests/fuzz/fuzz_libegm.c $(LIBEGM_SOURCES)
 
-$(BUILD)/fuzz/fuzz_egmctl: tests/fuzz/fuzz_egmctl.c tests/fuzz/fake-sysfs.h $(EGMCTL_SOURCES) tools/egmctl/egmctl.h $(LIBEGM_SOURCES) $(LIBEGM_HEADERS)
+$(BUILD)/fuzz/fuzz_egmctl: tests/fuzz/fuzz_egmctl.c tests/fuzz/fake-sysfs.h tests/fuzz/egmctl-main.h $(EGMCTL_SOURCES) tools/egmctl/egmctl.h $(LIBEGM_SOURCES) $(LIBEGM_HEADERS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -D_GNU_SOURCE -Ilib/include -Ilib -Ikernel/include/uapi \
 		$(shell pkg-config --cflags json-c 2>/dev/null) -o $@ tests/fuzz/fuzz_egmctl.c \

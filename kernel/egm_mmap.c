@@ -22,6 +22,7 @@
 
 #include "egm.h"
 #include "egm_compat.h"
+#include "egm_regions.h"
 
 enum egm_map_mode {
 	EGM_MAP_AUTO,
@@ -344,16 +345,18 @@ int egm_mmap(struct file *file, struct vm_area_struct *vma)
 }
 
 /* The entry sizes the current map mode can use, largest first. */
-static unsigned int egm_entry_sizes(unsigned long *sizes)
+static unsigned int egm_entry_sizes(u64 *sizes)
 {
 	unsigned int n = 0;
 
 	if (READ_ONCE(egm_map_mode) == EGM_MAP_REMAP)
 		return 0;
 #ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
+	BUILD_BUG_ON(egm_table_entry_size(PAGE_SHIFT, 2) != PUD_SIZE);
 	sizes[n++] = PUD_SIZE;
 #endif
 #ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+	BUILD_BUG_ON(egm_table_entry_size(PAGE_SHIFT, 1) != PMD_SIZE);
 	sizes[n++] = PMD_SIZE;
 #endif
 	return n;
@@ -369,19 +372,13 @@ unsigned long egm_get_unmapped_area(struct file *file, unsigned long addr,
 				    unsigned long flags)
 {
 	struct egm_region *region = file->private_data;
-	unsigned long sizes[2], align = 0, phys, area;
-	unsigned int i, n = egm_entry_sizes(sizes);
+	unsigned long area;
+	u64 sizes[2], align, phys;
 
 	if (flags & MAP_FIXED || pgoff >= egm_region_pages(region))
 		goto plain;
 	phys = region->pdata->base + ((u64)pgoff << PAGE_SHIFT);
-	for (i = 0; i < n && !align; i++) {
-		unsigned long first_block = round_up(phys, sizes[i]);
-
-		if (len + sizes[i] > len && first_block < phys + len &&
-		    phys + len - first_block >= sizes[i])
-			align = sizes[i];
-	}
+	align = egm_placement_alignment(phys, len, sizes, egm_entry_sizes(sizes));
 	if (!align)
 		goto plain;
 

@@ -172,7 +172,7 @@ static int egm_restore_retirements(struct device *dev, struct egm_region *region
 
 static u64 egm_block_size(void)
 {
-	return max_t(u64, READ_ONCE(retired_block_size), PAGE_SIZE);
+	return egm_retired_block_bytes(READ_ONCE(retired_block_size), PAGE_SIZE);
 }
 
 /*

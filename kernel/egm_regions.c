@@ -251,3 +251,25 @@ u64 egm_alignment(u64 base, u64 size)
 
 	return bits & -bits;
 }
+
+/*
+ * The alignment a mapping of [@phys, @phys + @len) gets: the largest of
+ * @entry_sizes (largest first) with at least one whole, aligned block in
+ * the range, so that its virtual address can be congruent to @phys modulo
+ * that size; 0 when none fits (or @len + size overflows).
+ */
+u64 egm_placement_alignment(u64 phys, u64 len, const u64 *entry_sizes,
+			    unsigned int nr_sizes)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_sizes; i++) {
+		u64 size = entry_sizes[i];
+		u64 first_block = (phys + size - 1) & ~(size - 1);
+
+		if (len + size > len && first_block >= phys &&
+		    first_block < phys + len && phys + len - first_block >= size)
+			return size;
+	}
+	return 0;
+}

@@ -67,6 +67,20 @@ unsigned int egm_regions_build(struct egm_fw_gpu *gpus, unsigned int nr_gpus,
 			       struct egm_fw_region *regions,
 			       unsigned int max_regions, u64 page_size);
 u64 egm_alignment(u64 base, u64 size);
+
+/*
+ * The size one entry of page-table level @level maps with 2^@page_shift-byte
+ * pages and 8-byte entries: level 1 is the PMD (2 MiB with 4 KiB pages,
+ * 32 MiB with 16 KiB, 512 MiB with 64 KiB), level 2 the PUD.
+ */
+static inline u64 egm_table_entry_size(unsigned int page_shift,
+				       unsigned int level)
+{
+	return 1ULL << (page_shift + level * (page_shift - 3));
+}
+
+u64 egm_placement_alignment(u64 phys, u64 len, const u64 *entry_sizes,
+			    unsigned int nr_sizes);
 const char *egm_verdict_str(enum egm_verdict verdict);
 
 #endif /* EGM_REGIONS_H */

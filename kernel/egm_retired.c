@@ -68,6 +68,11 @@ static u32 egm_merge_ranges(struct egm_retired_range *r, u32 n)
 	return out;
 }
 
+u64 egm_retired_block_bytes(u64 requested, u64 page_size)
+{
+	return requested > page_size ? requested : page_size;
+}
+
 int egm_retired_build(const u64 *addrs, u64 count, u64 base, u64 size,
 		      u64 block_size, struct egm_retired_range *out,
 		      struct egm_retired_stats *stats)

@@ -28,6 +28,12 @@ struct egm_retired_stats {
 };
 
 /*
+ * The bytes each retired entry takes out of use: the @requested block size,
+ * but never less than a page (@page_size), the unit the driver maps.
+ */
+u64 egm_retired_block_bytes(u64 requested, u64 page_size);
+
+/*
  * Turns @count table entries (physical addresses) into sorted, merged
  * ranges of whole @block_size blocks (a power of two) of the region
  * [@base, @base + @size), in @out (room for @count ranges). Returns 0, or

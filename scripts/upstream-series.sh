@@ -263,9 +263,10 @@ else
 	echo "upstream-series: in-tree W=1 and sparse clean"
 fi
 for f in Documentation/userspace-api/egm.rst Documentation/virt/nvgrace-egm.rst; do
-	# Sphinx's roles and directives are unknown to plain docutils.
+	# Sphinx's roles and directives are unknown to plain docutils (Debian's,
+	# python3-docutils, whatever python3 is first in PATH).
 	report=$(sed 's/:doc:`\([^`]*\)`/``\1``/g; s/:ref:`\([^`]*\)`/``\1``/g; s/^\.\. kernel-doc::.*//' "$tree/$f" |
-		python3 -c 'import sys, docutils.core
+		/usr/bin/python3 -c 'import sys, docutils.core
 docutils.core.publish_string(sys.stdin.read(), writer_name="null",
 	settings_overrides={"report_level": 2, "halt_level": 5, "warning_stream": sys.stdout})' 2>&1 || true)
 	if [ -n "$report" ]; then

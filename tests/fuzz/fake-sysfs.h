@@ -46,7 +46,10 @@ static const char *const fake_attrs[] = {
 	"retired_pages", "base", "egm_size",
 };
 
-#define FAKE_NR_ATTRS (sizeof(fake_attrs) / sizeof(fake_attrs[0]))
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+#define FAKE_NR_ATTRS ARRAY_SIZE(fake_attrs)
 
 /* A region with the given attribute texts (NULL: a sound default) and a GPU link. */
 static void fake_region(const char *name, const char *const *texts,

@@ -14,11 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "egmctl-main.h"
 #include "fake-sysfs.h"
 
 #define MAX_ARGS 24
-
-int egmctl_main(int argc, char **argv);
 
 static char buf[4096];
 

@@ -14,7 +14,7 @@
 
 #include "fake-sysfs.h"
 
-static void check(int cond)
+static void check(bool cond)
 {
 	if (!cond)
 		abort();
@@ -33,8 +33,8 @@ static void read_everything(struct egm_region *r)
 	egm_region_align(r);
 	egm_region_base(r, &base);
 	for (unsigned int g = 0; g < egm_region_gpu_count(r); g++)
-		check(egm_region_gpu(r, g) != NULL);
-	check(egm_scrub_state_name(egm_region_scrub_state(r)) != NULL);
+		check(egm_region_gpu(r, g));
+	check(egm_scrub_state_name(egm_region_scrub_state(r)));
 	egm_region_scrub_progress(r, &bytes);
 	if (egm_region_retired(r, &ranges, &n))
 		return;
@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(egm_region_count(ctx) <= 2);
 	for (unsigned int r = 0; r < egm_region_count(ctx); r++)
 		read_everything(egm_region_at(ctx, r));
-	check(egm_region_get(ctx, "egm4") == NULL || egm_region_count(ctx) >= 1);
+	check(!egm_region_get(ctx, "egm4") || egm_region_count(ctx) >= 1);
 	egm_free(ctx);
 	return 0;
 }

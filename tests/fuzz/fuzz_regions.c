@@ -26,7 +26,7 @@ static size_t take(const uint8_t **data, size_t *size, void *out, size_t len)
 	return n;
 }
 
-static void check(int cond)
+static void check(bool cond)
 {
 	if (!cond)
 		abort();
@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < nr; i++) {
 		const struct egm_fw_region *r = &regions[i];
 
-		check(egm_verdict_str(r->verdict) != NULL);
+		check(egm_verdict_str(r->verdict));
 		if (r->verdict != EGM_REGION_OK)
 			continue;
 		/* What the driver maps: sound, aligned, alone, all GPUs agreeing. */
