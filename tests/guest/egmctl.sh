@@ -97,6 +97,10 @@ for dev in $EXPECT_DEVICES; do
 		"gpus $(region_var "$pxm" GPUS) base $(region_var "$pxm" BASE)"
 done
 expect 0 "ok    driver" egmctl check
+expect 0 "warn  access         /dev/$first: root only (mode 600)" egmctl check
+chmod 0666 /dev/$first
+expect 1 "fail  access         /dev/$first is mode 666: anyone may take" egmctl check
+chmod 0600 /dev/$first
 
 # wait: a dirty region (no scrub at probe) is scrubbed and waited for.
 check "nvgrace-egm unloads" unload_egm

@@ -31,5 +31,7 @@ for dev in $EXPECT_DEVICES; do
 	is "$dev: someone outside $group is refused" \
 		"$(as-nobody egm-test open /dev/$dev)" EACCES
 done
+check "egmctl check finds the devices given to group $group" \
+	sh -c "egmctl check | grep -q 'ok    access         /dev/${EXPECT_DEVICES%% *}: root and group $gid (mode 660)'"
 chroot /host "$udev/udevadm" control --exit
 check "nvgrace-egm unloads" unload_egm

@@ -61,6 +61,55 @@ static int kernel_version(const struct utsname *u)
 	return major * 1000 + minor;
 }
 
+/*
+ * The name /etc/group gives @gid, else the number. Read directly: NSS does
+ * not work in the static egmctl of minimal systems.
+ */
+static const char *group_name(gid_t gid, char *buf, size_t size)
+{
+	char line[1024], name[64];
+	unsigned int id;
+	FILE *f = fopen("/etc/group", "re");
+
+	snprintf(buf, size, "%u", (unsigned int)gid);
+	if (!f)
+		return buf;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63[^:]:%*[^:]:%u:", name, &id) == 2 && id == gid) {
+			snprintf(buf, size, "%s", name);
+			break;
+		}
+	fclose(f);
+	return buf;
+}
+
+/* Who may open the device: the udev rule's group, never everyone. */
+static void check_access(struct report *r, const char *name)
+{
+	char path[64], group[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	if (stat(path, &st)) {
+		finding(r, FAIL, "access", "%s is missing: is devtmpfs mounted on /dev?", path);
+		return;
+	}
+	if (st.st_mode & 0006) {
+		finding(r, FAIL, "access",
+			"%s is mode %03o: anyone may take the socket's memory; chmod 0660 and fix the udev rule",
+			path, st.st_mode & 0777);
+		return;
+	}
+	if (!st.st_gid || !(st.st_mode & 0060)) {
+		finding(r, WARN, "access",
+			"%s: root only (mode %03o); to run the VMM unprivileged: make udev-install EGM_GROUP=<its group>",
+			path, st.st_mode & 0777);
+		return;
+	}
+	finding(r, OK, "access", "%s: root and group %s (mode %03o)", path,
+		group_name(st.st_gid, group, sizeof(group)), st.st_mode & 0777);
+}
+
 static void check_driver(struct egmctl *ctl, struct report *r)
 {
 	struct egm_region *region;
@@ -68,7 +117,7 @@ static void check_driver(struct egmctl *ctl, struct report *r)
 
 	if (!exists("/sys/module/nvgrace_egm")) {
 		finding(r, FAIL, "driver",
-			"nvgrace-egm is not loaded: modprobe nvgrace-egm (DKMS package, or make module)");
+			"nvgrace-egm is not loaded: modprobe nvgrace-egm (make dkms-install installs it; udev loads it for known Grace GPUs, else: echo nvgrace-egm >/etc/modules-load.d/nvgrace-egm.conf)");
 		return;
 	}
 	finding(r, OK, "driver", "nvgrace-egm is loaded");
@@ -90,6 +139,7 @@ static void check_driver(struct egmctl *ctl, struct report *r)
 			finding(r, WARN, "gpus",
 				"%s has no GPU link: its GPUs' PCI functions are missing or hidden",
 				egm_region_name(region));
+		check_access(r, egm_region_name(region));
 	}
 }
 
