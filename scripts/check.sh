@@ -35,6 +35,9 @@ sim/fetch-udev.sh >/dev/null || { echo "check: cannot fetch udev for the udev ru
 echo "== lint"
 if scripts/lint.sh; then count lint 1 0; else count lint 0 1; fi
 
+echo "== docs: docutils"
+if scripts/check-docs.sh; then count docs 1 0; else count docs 0 1; fi
+
 echo "== the memory-failure notification path against upstream's declarations"
 if make -s compat-check; then count compat-check 1 0; else count compat-check 0 1; fi
 

@@ -8,8 +8,9 @@
 # Then, unless --series-only: checkpatch --strict on every patch, the series
 # applied to a copy of the tree, that tree configured (x86_64 defconfig with
 # the driver as a module, COMPILE_TEST) and the driver built in place with
-# W=1 and sparse (C=2), and the new rst checked by docutils. Any message
-# fails. The patches land in build/upstream/series/.
+# W=1 and sparse (C=2), the new rst checked by docutils and the ABI files by
+# the tree's scripts/get_abi.pl. Any message fails. The patches land in
+# build/upstream/series/
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -275,5 +276,12 @@ docutils.core.publish_string(sys.stdin.read(), writer_name="null",
 		failed=1
 	fi
 done
+abi=$(cd "$tree" && perl scripts/get_abi.pl validate --dir Documentation/ABI 2>&1 |
+	grep -E 'sysfs-class-egm|debugfs-nvgrace-egm|/egm' || true)
+if [ -n "$abi" ]; then
+	echo "$abi"
+	echo "upstream-series: scripts/get_abi.pl finds problems in the ABI files"
+	failed=1
+fi
 [ "$failed" -eq 0 ] || exit 1
-echo "upstream-series: clean (checkpatch --strict, W=1, sparse, docutils)"
+echo "upstream-series: clean (checkpatch --strict, W=1, sparse, docutils, get_abi.pl)"
