@@ -202,6 +202,36 @@ user: $(BUILD)/sim/egm-platform $(BUILD)/guest/egm-test $(BUILD)/guest/egm-bench
 
 guest-prereqs: module kmod user
 
+# The in-guest programs for the arm64 simulated host, cross-compiled and
+# static (libegm and json-c linked in), in build/guest-arm64/.
+ARM64_GUEST := $(BUILD)/guest-arm64
+ARM64_SYSROOT := $(CACHE)/arm64-guest/root
+ARM64_GUEST_PROGRAMS := egm-test egm-retired-test egm-stress egm-peek as-nobody \
+	libegm-test egmctl egm-bench
+arm64_sources_egm-test := tests/guest/egm-test.c
+arm64_sources_egm-retired-test := tests/guest/retired-test.c
+arm64_sources_egm-stress := tests/guest/stress-test.c
+arm64_sources_egm-peek := tests/guest/egm-peek.c $(LIBEGM_SOURCES)
+arm64_sources_as-nobody := tests/guest/as-nobody.c
+arm64_sources_libegm-test := tests/guest/libegm-test.c $(LIBEGM_SOURCES)
+arm64_sources_egmctl := $(EGMCTL_SOURCES) $(LIBEGM_SOURCES)
+arm64_sources_egm-bench := bench/egm-bench.c
+ARM64_GUEST_CFLAGS := $(USER_CFLAGS) -static -pthread -Ilib/include -Ilib -Ikernel/include/uapi \
+	-Itests/guest -I$(ARM64_SYSROOT)/usr/include -I$(ARM64_SYSROOT)/usr/include/json-c
+
+$(CACHE)/arm64-guest/ready:
+	sim/fetch-arm64-guest.sh >/dev/null
+
+.SECONDEXPANSION:
+$(addprefix $(ARM64_GUEST)/,$(ARM64_GUEST_PROGRAMS)): $$(arm64_sources_$$(@F)) \
+		$(wildcard tests/guest/*.h) $(LIBEGM_HEADERS) tools/egmctl/egmctl.h \
+		$(CACHE)/arm64-guest/ready
+	@mkdir -p $(@D)
+	aarch64-linux-gnu-gcc $(ARM64_GUEST_CFLAGS) -o $@ $(arm64_sources_$(@F)) \
+		-L$(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu -ljson-c
+
+user-arm64: $(addprefix $(ARM64_GUEST)/,$(ARM64_GUEST_PROGRAMS))
+
 UNIT_TESTS := $(BUILD)/unit/test_regions $(BUILD)/unit/test_retired \
 	$(BUILD)/unit/test_platform $(BUILD)/unit/test_libegm $(BUILD)/unit/test_page_sizes
 
@@ -320,5 +350,5 @@ kernel-checks:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: dkms-source dkms-install dkms-uninstall udev-install upstream-series kernel-checks
+.PHONY: user-arm64 dkms-source dkms-install dkms-uninstall udev-install upstream-series kernel-checks
 .PHONY: all deps kernels module user guest-prereqs unit-build unit fuzz-build fuzz check check-debug compat-check libegm egmctl install kmod demo bench reliability stress clean

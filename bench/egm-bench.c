@@ -32,7 +32,7 @@
 
 #include "mapping-cost.h"
 
-#define PAGE 4096UL
+#define PAGE ((uint64_t)sysconf(_SC_PAGESIZE))
 
 static double now_us(void)
 {

@@ -3,7 +3,9 @@
 # everything, then runs lint, the host unit tests and the in-guest suite on
 # each kernel. Ends with one line "N passed, N failed".
 #
-#   KERNELS="6.12 6.1" (default) selects the guest kernels;
+#   KERNELS="6.12 6.1 6.12-arm64 6.12-arm64-16k" (default) selects the guest
+#   kernels: x86-64 ones run tests/guest/suite.list, arm64 ones
+#   tests/guest/suite-arm64.list on the arm64 simulated host;
 #   FUZZ_SECONDS (default 20) bounds each fuzzer's run.
 set -uo pipefail
 
@@ -28,6 +30,11 @@ for k in $kernels; do
 	[ -f "build/kernel/$k/nvgrace-egm.ko" ] || { echo "check: module build failed for $k"; exit 1; }
 done
 make -s user unit-build fuzz-build || { echo "check: build failed"; exit 1; }
+case $kernels in
+*arm64*) make -s user-arm64 2>&1 | grep -v 'statically linked applications\|in function' ||
+		true
+	[ -x build/guest-arm64/egm-test ] || { echo "check: arm64 guest programs failed to build"; exit 1; } ;;
+esac
 # egmctl's VMs on regions with retired memory need QEMU 8.2 (backports).
 sim/fetch-qemu.sh >/dev/null || { echo "check: cannot fetch QEMU from bookworm-backports"; exit 1; }
 sim/fetch-udev.sh >/dev/null || { echo "check: cannot fetch udev for the udev rule's test"; exit 1; }
@@ -75,6 +82,7 @@ fi
 
 for k in $kernels; do
 	echo "== in-guest suite on $k"
+	case $k in *arm64*) list=tests/guest/suite-arm64.list ;; *) list=tests/guest/suite.list ;; esac
 	while read -r platform test; do
 		case $platform in '' | \#*) continue ;; esac
 		out=$(sim/run-guest.sh -q -k "$k" -p "$platform" -t "$test" 2>&1)
@@ -84,7 +92,7 @@ for k in $kernels; do
 		bad=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
 		case $line in PASS*) ;; *) bad=$(( ${bad:-0} > 0 ? ${bad:-0} : 1 )) ;; esac
 		count "$k/$platform/${test%.sh}" "${ok:-0}" "${bad:-0}"
-	done <tests/guest/suite.list
+	done <"$list"
 done
 
 echo

@@ -4,7 +4,9 @@
 #   sim/run-guest.sh -k 6.12 -p gb200-2s -t discovery.sh [-o DIR] [-T SECONDS]
 #                    [-a "extra kernel args"] [-m MODULE.ko]
 #
-# -k  kernel series from the project cache (6.12, 6.1)
+# -k  kernel series from the project cache (6.12, 6.1, 6.12-debug; 6.12-arm64
+#     and 6.12-arm64-16k boot the arm64 host: qemu-system-aarch64 -M virt
+#     with UEFI, see docs/simulated-host.rst)
 # -p  platform name (sim/platforms/NAME.platform) or path
 # -t  script in tests/guest/, or a path, to run inside the guest (TAP on
 #     ttyS1)
@@ -49,6 +51,8 @@ case $test in */*) tfile=$test ;; *) tfile=$top/tests/guest/$test ;; esac
 test=$(basename "$tfile")
 
 build=$top/build
+arch=x86_64
+case $series in *arm64*) arch=arm64 ;; esac
 kdir=$("$top/sim/fetch-kernel.sh" "$series")
 kver=$(cat "$kdir/kver")
 module=${module:-$build/kernel/$series/nvgrace-egm.ko}
@@ -61,20 +65,41 @@ out=${out:-$build/runs/$series-$pname-${test%.*}}
 rm -rf "$out"
 mkdir -p "$out/platform"
 out=$(cd "$out" && pwd)
-"$builder" build "$pfile" "$out/platform"
+"$builder" build "$pfile" "$out/platform" $([ "$arch" = x86_64 ] || echo "$arch")
 mapfile -t qemu_platform_args <"$out/platform/qemu-args"
 
-qemu_base=(qemu-system-x86_64 -accel tcg -nodefaults -display none -no-reboot
-	   -cpu max -kernel "$kdir/root/boot/vmlinuz-$kver")
+if [ "$arch" = arm64 ]; then
+	# UEFI (Debian's AAVMF) gives the kernel QEMU's ACPI tables; the test's
+	# TAP goes out through a virtio console, as virt has one UART.
+	cp /usr/share/AAVMF/AAVMF_VARS.fd "$out/efi-vars.fd"
+	qemu_base=(qemu-system-aarch64 -accel tcg -nodefaults -display none -no-reboot
+		   -cpu max -kernel "$kdir/root/boot/vmlinuz-$kver"
+		   -drive if=pflash,format=raw,readonly=on,file=/usr/share/AAVMF/AAVMF_CODE.fd
+		   -drive "if=pflash,format=raw,file=$out/efi-vars.fd")
+	tap_args=(-device virtio-serial-pci,addr=1f.0 -chardev "file,id=tap,path=$out/result.raw"
+		  -device virtconsole,chardev=tap)
+	console=ttyAMA0 tap=hvc0
+	busybox=$("$top/sim/fetch-arm64-guest.sh")/root/bin/busybox
+	guest_programs=$build/guest-arm64
+else
+	qemu_base=(qemu-system-x86_64 -accel tcg -nodefaults -display none -no-reboot
+		   -cpu max -kernel "$kdir/root/boot/vmlinuz-$kver")
+	tap_args=(-serial "file:$out/result.raw")
+	console=ttyS0 tap=ttyS1
+	busybox=/bin/busybox
+	guest_programs=$build/guest
+fi
 
 # QEMU's own DSDT for this machine: read once from a booted guest, cached
 # per QEMU version and machine configuration: everything but the loader
 # devices (their file paths differ per run), as the DSDT's PCI windows
 # depend on the memory layout too.
+# (x86: q35's DSDT is revision 1 and has the slots' nodes. arm64: virt's is
+# revision 2 without them, so the builder writes the GPU nodes as an SSDT.)
 dsdt_key=$( { qemu-system-x86_64 --version | head -n1; grep -v '^loader,' \
 	"$out/platform/qemu-args"; } | sha256sum | cut -c1-16)
 qemu_dsl=$top/.cache/dsdt/$dsdt_key.dsl
-if [ ! -f "$qemu_dsl" ]; then
+if [ "$arch" = x86_64 ] && [ ! -f "$qemu_dsl" ]; then
 	say "run-guest: reading QEMU's DSDT for this device set"
 	d=$(mktemp -d)
 	mkdir -p "$d/root/bin" "$d/root/proc" "$d/root/sys"
@@ -87,7 +112,13 @@ echo DSDT-BEGIN; /bin/busybox base64 /sys/firmware/acpi/tables/DSDT; echo DSDT-E
 INIT
 	chmod +x "$d/root/init"
 	(cd "$d/root" && find . | cpio -o -H newc --quiet) >"$d/initrd"
-	timeout 120 "${qemu_base[@]}" "${qemu_platform_args[@]}" -initrd "$d/initrd" \
+	# QEMU's DSDT does not depend on the kernel: probe with Debian's 6.12
+	# when it is cached, which boots faster than the debug kernel.
+	probe_kernel=$kdir/root/boot/vmlinuz-$kver
+	plain=$top/.cache/kernels/6.12
+	[ ! -f "$plain/ready" ] || probe_kernel=$plain/root/boot/vmlinuz-$(cat "$plain/kver")
+	timeout 600 qemu-system-x86_64 -accel tcg -nodefaults -display none -no-reboot \
+		-cpu max -kernel "$probe_kernel" "${qemu_platform_args[@]}" -initrd "$d/initrd" \
 		-append "console=ttyS0 panic=-1" -serial "file:$d/console" >/dev/null 2>&1 ||
 		die "the DSDT probe boot failed"
 	sed -n '/^DSDT-BEGIN/,/^DSDT-END/p' "$d/console" | tr -d '\r' | sed '1d;$d' |
@@ -97,16 +128,24 @@ INIT
 	mv "$d/dsdt.dsl" "$qemu_dsl"
 	rm -rf "$d"
 fi
-"$builder" dsdt "$pfile" "$qemu_dsl" >"$out/platform/dsdt.dsl"
-(cd "$out/platform" && iasl -p dsdt dsdt.dsl >iasl.log 2>&1) ||
-	{ cat "$out/platform/iasl.log" >&2; die "iasl failed on the EGM DSDT"; }
-
-# The initramfs: the DSDT upgrade in an uncompressed cpio first, then the
-# guest's root with busybox, our module, the tests and their expectations.
 stage=$out/initramfs
 mkdir -p "$stage/acpi/kernel/firmware/acpi" "$stage/root"/{bin,proc,sys,dev,tmp,egm/tests}
-cp "$out/platform/dsdt.aml" "$stage/acpi/kernel/firmware/acpi/dsdt.aml"
-cp /bin/busybox "$stage/root/bin/"
+if [ "$arch" = x86_64 ]; then
+	"$builder" dsdt "$pfile" "$qemu_dsl" >"$out/platform/dsdt.dsl"
+	acpi_sources=dsdt.dsl
+else
+	acpi_sources="gpus-ssdt.asl srat.dsl"
+fi
+for src in $acpi_sources; do
+	(cd "$out/platform" && iasl "$src" >>iasl.log 2>&1) ||
+		{ cat "$out/platform/iasl.log" >&2; die "iasl failed on $src"; }
+	cp "$out/platform/${src%.*}.aml" "$stage/acpi/kernel/firmware/acpi/"
+done
+
+# The initramfs: the ACPI table upgrade in an uncompressed cpio first, then
+# the guest's root with busybox, our module, the tests and their
+# expectations.
+cp "$busybox" "$stage/root/bin/"
 cp "$top/sim/guest/init" "$stage/root/init"
 case $module in
 *.xz) xz -dc "$module" >"$stage/root/egm/nvgrace-egm.ko" ;; # as DKMS installs it
@@ -116,7 +155,7 @@ cp "$build/kmod/$series/"*.ko "$stage/root/egm/" 2>/dev/null || true
 cp "$out/platform/platform.env" "$stage/root/egm/"
 cp "$top"/tests/guest/*.sh "$stage/root/egm/tests/"
 cp "$tfile" "$stage/root/egm/tests/$test"
-if [ -d "$build/guest" ]; then cp "$build"/guest/* "$stage/root/egm/tests/"; fi
+if [ -d "$guest_programs" ]; then cp "$guest_programs"/* "$stage/root/egm/tests/"; fi
 echo "KSERIES=$series" >>"$stage/root/egm/platform.env"
 echo "KVER=$kver" >>"$stage/root/egm/platform.env"
 echo "HOST_TOP=$top" >>"$stage/root/egm/platform.env"
@@ -138,7 +177,7 @@ cp "$modroot"/modules.{dep,alias,symbols,builtin,order,builtin.modinfo} "$stage/
 # nokaslr: the x86 decompressor avoids only the first four memmap= ranges
 # when it picks a random physical address, so with more carve-outs the
 # kernel image could land inside an EGM range.
-cmdline="console=ttyS0 panic=-1 oops=panic iomem=relaxed nokaslr $(cat "$out/platform/cmdline") egm.test=$test $extra"
+cmdline="console=$console panic=-1 oops=panic iomem=relaxed nokaslr $(cat "$out/platform/cmdline") egm.test=$test egm.tap=$tap $extra"
 echo "$cmdline" >"$out/kernel-cmdline"
 
 # Oops, BUG, WARN, lockdep, KASAN, kmemleak... reports in a kernel log.
@@ -158,7 +197,7 @@ for attempt in 1 2 3; do
 	timeout "$timeout_s" "${qemu_base[@]}" "${qemu_platform_args[@]}" \
 		-initrd "$out/initrd" -append "$cmdline" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on \
-		-serial "file:$out/console.log" -serial "file:$out/result.raw" \
+		-serial "file:$out/console.log" "${tap_args[@]}" \
 		>"$out/qemu.log" 2>&1
 	status=$?
 	set -e

@@ -4,10 +4,13 @@
  * Grace host.
  *
  *   egm-platform check FILE           parse and print the layout
- *   egm-platform build FILE OUTDIR    QEMU arguments, kernel command line,
- *                                     retired-pages tables, test expectations
- *   egm-platform dsdt FILE QEMU.dsl   QEMU's disassembled DSDT, made revision
- *                                     2, with the GPU nodes' EGM _DSD added
+ *   egm-platform build FILE OUTDIR [arm64]
+ *                                     QEMU arguments, kernel command line,
+ *                                     retired-pages tables, test expectations;
+ *                                     for arm64 also the GPU nodes (SSDT) and
+ *                                     the SRAT, as ACPI sources
+ *   egm-platform dsdt FILE QEMU.dsl   (x86) QEMU's disassembled DSDT, made
+ *                                     revision 2, with the GPU nodes' EGM _DSD
  */
 #include "platform.h"
 
@@ -19,6 +22,11 @@
 #include <string.h>
 
 #define DSD_UUID "daffd814-6eba-4d8c-8a91-bc9bbf4aa301"
+#define GIB_BYTES ((uint64_t)1 << 30)
+/* QEMU virt: the second flash bank (UEFI's variables) and RAM. */
+#define VIRT_FLASH1_BASE ((uint64_t)0x04000000)
+#define VIRT_FLASH1_SIZE ((uint64_t)0x04000000)
+#define VIRT_RAM_BASE GIB_BYTES
 #define RETIRED_TABLE_ENTRIES 4096
 #define DSDT_REV1 "DefinitionBlock (\"\", \"DSDT\", 1,"
 #define DSDT_REV2 "DefinitionBlock (\"\", \"DSDT\", 2,"
@@ -57,14 +65,16 @@ static char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
-static void load_platform(const char *path, struct platform *plat)
+static void load_platform(const char *path, struct platform *plat,
+			  enum plat_arch arch)
 {
 	char err[256];
 	size_t len;
 	char *text = read_file(path, &len);
+	int ret = plat_parse(plat, text, len, err, sizeof(err));
 
-	if (plat_parse(plat, text, len, err, sizeof(err)) ||
-	    plat_layout(plat, err, sizeof(err))) {
+	plat->arch = arch;
+	if (ret || plat_layout(plat, err, sizeof(err))) {
 		fprintf(stderr, "egm-platform: %s: %s\n", path, err);
 		exit(1);
 	}
@@ -117,7 +127,10 @@ static void write_qemu_args(const struct platform *plat, const char *dir)
 
 	for (unsigned int i = 0; i < plat->nr_sockets; i++)
 		total += plat->sockets[i].size;
-	fprintf(f, "-machine\nq35\n-smp\n2\n-m\n%" PRIu64 "M\n", total >> 20);
+	if (plat->arch == PLAT_ARM64)
+		total += GIB_BYTES;	/* the firmware node */
+	fprintf(f, "-machine\n%s\n-smp\n2\n-m\n%" PRIu64 "M\n",
+		plat->arch == PLAT_ARM64 ? "virt" : "q35", total >> 20);
 	/* Before any PCI device, which it then translates for. */
 	if (plat->iommu)
 		fprintf(f, "-device\nintel-iommu,intremap=on\n");
@@ -131,6 +144,12 @@ static void write_qemu_args(const struct platform *plat, const char *dir)
 		for (unsigned int i = 0; i < plat->nr_sockets; i++)
 			if (plat->sockets[i].pxm == pxm)
 				s = &plat->sockets[i];
+		if (!s && pxm == 1 && plat->arch == PLAT_ARM64) {
+			fprintf(f, "-object\nmemory-backend-ram,id=firmware,size=%" PRIu64 "M\n",
+				GIB_BYTES >> 20);
+			fprintf(f, "-numa\nnode,nodeid=1,memdev=firmware\n");
+			continue;
+		}
 		if (!s) {
 			fprintf(f, "-numa\nnode,nodeid=%u\n", pxm);
 			continue;
@@ -150,9 +169,25 @@ static void write_qemu_args(const struct platform *plat, const char *dir)
 	close_out(f);
 }
 
+/*
+ * What arm64 lets the kernel see: node 0 but its last 64 MiB (mem= counts
+ * usable memory only; UEFI's runtime areas near the top are kept, mapped
+ * as they are, so the cut lands a few MiB higher than 64 MiB below the
+ * top). The firmware and EGM nodes above are left out, as real firmware
+ * leaves EGM out of the host's memory map.
+ */
+#define ARM64_HIDDEN_TOP_OF_RAM ((uint64_t)64 << 20)
+
 static void write_cmdline(const struct platform *plat, const char *dir)
 {
 	FILE *f = open_out(dir, "cmdline");
+
+	if (plat->arch == PLAT_ARM64) {
+		fprintf(f, "mem=%" PRIu64 "M\n",
+			(plat->ram - ARM64_HIDDEN_TOP_OF_RAM) >> 20);
+		close_out(f);
+		return;
+	}
 
 	/* Firmware hides EGM and its tables from the host's memory map. */
 	fprintf(f, "memmap=%" PRIu64 "K$%#" PRIx64,
@@ -287,20 +322,20 @@ static void print_layout(const struct platform *plat)
 	       plat->expect_devices[0] ? plat->expect_devices : "none");
 }
 
-static void print_dsd(const struct platform *plat, unsigned int gpu,
+static void print_dsd(FILE *f, const struct platform *plat, unsigned int gpu,
 		      const char *indent)
 {
-	printf("%sName (_DSD, Package ()\n%s{\n", indent, indent);
-	printf("%s    ToUUID (\"" DSD_UUID "\"),\n", indent);
-	printf("%s    Package ()\n%s    {\n", indent, indent);
+	fprintf(f, "%sName (_DSD, Package ()\n%s{\n", indent, indent);
+	fprintf(f, "%s    ToUUID (\"" DSD_UUID "\"),\n", indent);
+	fprintf(f, "%s    Package ()\n%s    {\n", indent, indent);
 	for (int p = 0; p < PLAT_NR_PROPS; p++) {
 		uint64_t value;
 
 		if (plat_gpu_prop(plat, gpu, p, &value))
-			printf("%s        Package () { \"nvidia,%s\", 0x%016" PRIX64
+			fprintf(f, "%s        Package () { \"nvidia,%s\", 0x%016" PRIX64
 			       " },\n", indent, plat_prop_names[p], value);
 	}
-	printf("%s    }\n%s})\n", indent, indent);
+	fprintf(f, "%s    }\n%s})\n", indent, indent);
 }
 
 /*
@@ -316,6 +351,77 @@ static void print_definition_block(const char *ids)
 		die("cannot read the DSDT's OEM revision in '%s'", ids);
 	printf("%s%.*s, 0x%08lX)\n", DSDT_REV2, (int)(rev - ids), ids,
 	       oem_revision + 1);
+}
+
+/* ACPI names have 4 characters: GPU0..GPU9, GU10..GU31. */
+static void print_gpu_device_line(FILE *f, const char *indent, unsigned int gpu)
+{
+	fprintf(f, gpu < 10 ? "%sDevice (GPU%u)\n" : "%sDevice (GU%u)\n", indent, gpu);
+}
+
+/*
+ * arm64: QEMU's virt DSDT (revision 2 already) has no nodes for the devices
+ * on its PCI root bus, so the GPUs' nodes, with _ADR and the EGM _DSD, come
+ * in an SSDT that the kernel adds from the initrd.
+ */
+static void write_gpu_ssdt(const struct platform *plat, const char *dir)
+{
+	FILE *f = open_out(dir, "gpus-ssdt.asl");
+
+	fprintf(f, "DefinitionBlock (\"\", \"SSDT\", 2, \"NVIDIA\", \"EGMGPUS\", 0x00000001)\n{\n");
+	fprintf(f, "    External (\\_SB.PCI0, DeviceObj)\n\n    Scope (\\_SB.PCI0)\n    {\n");
+	for (unsigned int g = 0; g < plat->nr_gpus; g++) {
+		print_gpu_device_line(f, "        ", g);
+		fprintf(f, "        {\n            Name (_ADR, 0x%08X)\n",
+			plat->gpus[g].slot << 16);
+		print_dsd(f, plat, g, "            ");
+		fprintf(f, "        }\n");
+	}
+	fprintf(f, "    }\n}\n");
+	close_out(f);
+}
+
+static void print_srat_memory(FILE *f, uint64_t pxm, uint64_t base, uint64_t len)
+{
+	fprintf(f, "Subtable Type : 01\nLength : 28\nProximity Domain : %08" PRIX64 "\n"
+		"Reserved1 : 0000\nBase Address : %016" PRIX64 "\nAddress Length : %016" PRIX64 "\n"
+		"Reserved2 : 00000000\nFlags (decoded below) : 00000001\n"
+		"Enabled : 1\nHot Pluggable : 0\nNon-Volatile : 0\nReserved3 : 0000000000000000\n\n",
+		pxm, base, len);
+}
+
+/*
+ * arm64: QEMU's SRAT as it is, plus the flash that holds UEFI's variables:
+ * UEFI maps it for its runtime services with a cacheable attribute, which
+ * Linux counts as memory, and memory that no SRAT entry covers makes Linux
+ * give up on NUMA. Same OEM IDs, higher revision: the kernel's initrd table
+ * upgrade replaces QEMU's.
+ */
+static void write_srat(const struct platform *plat, const char *dir)
+{
+	FILE *f = open_out(dir, "srat.dsl");
+	unsigned int top = max_pxm(plat);
+	uint64_t at = plat->firmware_node + GIB_BYTES;
+
+	fprintf(f, "Signature : \"SRAT\"\nTable Length : 00000000\nRevision : 03\n"
+		"Checksum : 00\nOem ID : \"BOCHS \"\nOem Table ID : \"BXPC    \"\n"
+		"Oem Revision : 00000002\nAsl Compiler ID : \"INTL\"\n"
+		"Asl Compiler Revision : 00000000\n\nTable Revision : 00000001\n"
+		"Reserved : 0000000000000000\n\n");
+	for (unsigned int cpu = 0; cpu < 2; cpu++)
+		fprintf(f, "Subtable Type : 03\nLength : 12\nProximity Domain : 00000000\n"
+			"Acpi Processor UID : %08X\nFlags (decoded below) : 00000001\n"
+			"Enabled : 1\nClock Domain : 00000000\n\n", cpu);
+	print_srat_memory(f, 0, VIRT_FLASH1_BASE, VIRT_FLASH1_SIZE);
+	print_srat_memory(f, 0, VIRT_RAM_BASE, plat->ram);
+	print_srat_memory(f, 1, plat->firmware_node, GIB_BYTES);
+	for (unsigned int pxm = 2; pxm <= top; pxm++)
+		for (unsigned int i = 0; i < plat->nr_sockets; i++)
+			if (plat->sockets[i].pxm == pxm) {
+				print_srat_memory(f, pxm, at, plat->sockets[i].size);
+				at += plat->sockets[i].size;
+			}
+	close_out(f);
 }
 
 /* The GPU in a slot, from the name QEMU gives root-bus devices: S<devfn>. */
@@ -353,9 +459,11 @@ static void patch_dsdt(const struct platform *plat, const char *dsl_path)
 		int gpu = gpu_for_device_line(plat, line);
 
 		if (gpu >= 0) {
-			/* ACPI names have 4 characters: GPU0..GPU9, GU10..GU31. */
-			printf(gpu < 10 ? "%.*sDevice (GPU%d)\n" : "%.*sDevice (GU%d)\n",
-			       (int)strcspn(line, "D"), line, gpu);
+			char indent[64];
+
+			snprintf(indent, sizeof(indent), "%.*s",
+				 (int)strcspn(line, "D"), line);
+			print_gpu_device_line(stdout, indent, gpu);
 			pending = gpu;
 			found++;
 			continue;
@@ -371,7 +479,7 @@ static void patch_dsdt(const struct platform *plat, const char *dsl_path)
 				die("unexpected _ADR for a GPU slot: %s", line);
 			snprintf(indent, sizeof(indent), "%.*s",
 				 (int)(p - line), line);
-			print_dsd(plat, pending, indent);
+			print_dsd(stdout, plat, pending, indent);
 			pending = -1;
 		}
 	}
@@ -388,26 +496,31 @@ int main(int argc, char **argv)
 	struct platform plat;
 
 	if (argc == 3 && !strcmp(argv[1], "check")) {
-		load_platform(argv[2], &plat);
+		load_platform(argv[2], &plat, PLAT_X86_64);
 		print_layout(&plat);
 		return 0;
 	}
-	if (argc == 4 && !strcmp(argv[1], "build")) {
-		load_platform(argv[2], &plat);
+	if ((argc == 4 || (argc == 5 && !strcmp(argv[4], "arm64"))) &&
+	    !strcmp(argv[1], "build")) {
+		load_platform(argv[2], &plat, argc == 5 ? PLAT_ARM64 : PLAT_X86_64);
 		write_qemu_args(&plat, argv[3]);
 		write_cmdline(&plat, argv[3]);
 		write_retired_tables(&plat, argv[3]);
 		write_env(&plat, argv[3]);
+		if (plat.arch == PLAT_ARM64) {
+			write_gpu_ssdt(&plat, argv[3]);
+			write_srat(&plat, argv[3]);
+		}
 		return 0;
 	}
 	if (argc == 4 && !strcmp(argv[1], "dsdt")) {
-		load_platform(argv[2], &plat);
+		load_platform(argv[2], &plat, PLAT_X86_64);
 		patch_dsdt(&plat, argv[3]);
 		return 0;
 	}
 	fprintf(stderr,
 		"usage: egm-platform check FILE\n"
-		"       egm-platform build FILE OUTDIR\n"
+		"       egm-platform build FILE OUTDIR [arm64]\n"
 		"       egm-platform dsdt FILE QEMU-DSDT.dsl\n");
 	return 2;
 }

@@ -17,6 +17,8 @@
 /* q35 puts at most 2 GiB of RAM below 4 GiB once there is enough of it. */
 #define Q35_LOW_RAM (2 * GIB)
 #define Q35_HIGH_START (4 * GIB)
+/* virt's RAM starts at 1 GiB. */
+#define VIRT_RAM_START GIB
 #define FIRMWARE_AREA_SIZE MIB
 /* Tables lie 64 KiB apart; closer on hosts with more than 16 sockets. */
 #define RETIRED_TABLE_STRIDE(nr_sockets) ((nr_sockets) > 16 ? 32 * 1024 : 64 * 1024)
@@ -444,12 +446,34 @@ int plat_layout(struct platform *plat, char *err, size_t err_len)
 		return fail(err, err_len,
 			    "ram must be a whole number of GiB from 3G to 64G");
 	/*
-	 * Node 0 holds the host's RAM: 2 GiB below 4 GiB, the rest above.
-	 * The last MiB of it is the reserved firmware area with the retired
-	 * pages tables; the EGM nodes follow, in PXM order, as QEMU lays
-	 * NUMA memory out in node order.
+	 * x86: node 0 holds the host's RAM, 2 GiB below 4 GiB and the rest
+	 * above; the last MiB of it is the reserved firmware area with the
+	 * retired-pages tables (memmap= hides it).
+	 * arm64: node 0 holds the host's RAM from 1 GiB; then a 1 GiB node
+	 * of firmware memory, with the firmware area in its last MiB, outside
+	 * the host's RAM as mem= leaves it (UEFI keeps its own data at the top
+	 * of node 0, where a table would be overwritten). Both put the
+	 * regions and tables at the same addresses.
+	 * The EGM nodes follow, in PXM order, as QEMU lays NUMA memory out in
+	 * node order.
 	 */
-	cursor = Q35_HIGH_START + plat->ram - Q35_LOW_RAM;
+	if (plat->arch == PLAT_ARM64) {
+		plat->firmware_node = VIRT_RAM_START + plat->ram;
+		cursor = plat->firmware_node + GIB;
+		for (unsigned int i = 0; i < plat->nr_sockets; i++) {
+			if (plat->sockets[i].visible)
+				return fail(err, err_len,
+					    "pxm %u: a region left in System RAM needs the x86 host (memmap=)",
+					    plat->sockets[i].pxm);
+			if (plat->sockets[i].pxm == 1)
+				return fail(err, err_len,
+					    "pxm 1 is the arm64 host's firmware node");
+		}
+		if (plat->iommu)
+			return fail(err, err_len, "the emulated IOMMU is the x86 host's (intel-iommu)");
+	} else {
+		cursor = Q35_HIGH_START + plat->ram - Q35_LOW_RAM;
+	}
 	plat->firmware_area_size = FIRMWARE_AREA_SIZE;
 	plat->firmware_area = cursor - FIRMWARE_AREA_SIZE;
 

@@ -66,8 +66,12 @@ struct plat_socket {
 /* The physical address a socket's retired-table entry holds. */
 uint64_t plat_retired_address(const struct plat_socket *s, unsigned int r);
 
+/* The simulated host's architecture: q35 (x86-64) or virt (arm64). */
+enum plat_arch { PLAT_X86_64, PLAT_ARM64 };
+
 struct platform {
 	char name[64];
+	enum plat_arch arch;	/* set before plat_layout() */
 	uint64_t ram;
 	bool iommu;		/* an emulated Intel IOMMU, for VFIO */
 	unsigned int nr_sockets;
@@ -81,6 +85,7 @@ struct platform {
 	/* Computed by plat_layout(). */
 	uint64_t firmware_area;
 	uint64_t firmware_area_size;
+	uint64_t firmware_node;	/* arm64: the node holding the firmware area */
 	uint64_t ram_end;
 };
 

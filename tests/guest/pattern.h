@@ -8,8 +8,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <unistd.h>
 
-#define PAGE 4096UL
+/* The kernel's page size: 4 KiB on x86, 4 or 16 KiB on Debian's arm64. */
+#define PAGE ((uint64_t)sysconf(_SC_PAGESIZE))
+#define PAGE_MAX 65536	/* the largest page size, for static buffers */
 
 static inline uint64_t pattern_word(uint64_t offset)
 {

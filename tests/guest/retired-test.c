@@ -517,7 +517,7 @@ static int print_phys_state(uint8_t *map, uint64_t phys, uint64_t len)
 	uint64_t pattern = 0, zero = 0;
 
 	for (uint64_t off = 0; off < len; off += PAGE) {
-		static const uint8_t zeroes[PAGE];
+		static const uint8_t zeroes[PAGE_MAX];
 
 		pattern += page_matches(map + off, phys + off);
 		zero += !memcmp(map + off, zeroes, PAGE);

@@ -41,7 +41,7 @@
 #include "tap.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define PAGE 4096ULL
+#define PAGE ((uint64_t)sysconf(_SC_PAGESIZE))
 #define MIB (1ULL << 20)
 #define GIB (1ULL << 30)
 #define DIRTY_SLOTS 4096
@@ -266,7 +266,7 @@ struct egm_map {
 
 static uint64_t random_length(void)
 {
-	static const uint64_t lengths[] = { PAGE, 2 * MIB, 4 * MIB, GIB };
+	const uint64_t lengths[] = { PAGE, 2 * MIB, 4 * MIB, GIB };
 	uint64_t len;
 
 	switch (rnd_below(4)) {
