@@ -191,9 +191,8 @@ static const struct vm_operations_struct egm_fault_vm_ops = {
 };
 
 /*
- * x86 PAT reserves the memory type of a remap_pfn_range() VMA as one range
- * and frees it per VMA: a split VMA would free ranges it never reserved
- * (through 6.12). Remap mode, kept for measurement, refuses to split.
+ * Remap mode, kept for measurement, maps as the RFC did and, as its
+ * remap_pfn_range() VMAs would under x86 PAT, refuses to split.
  */
 static int egm_remap_may_split(struct vm_area_struct *vma, unsigned long addr)
 {
@@ -285,6 +284,29 @@ void egm_wait_remap_mms(struct egm_region *region)
 	spin_unlock(&region->remap_lock);
 }
 
+/*
+ * Fills [@addr, @addr + @len) with the pfns from @pfn. The VMA's first page
+ * goes in on its own: a remap_pfn_range() over the whole VMA makes x86 PAT
+ * (before 6.16) mark it VM_PAT, and the core warns in get_pat_info() when
+ * it zaps such a VMA from two paths at once, as revocation and the holder's
+ * exit do (the stress test hit it). Smaller calls look the memory type up
+ * instead: write-back, reserved by the region's own kernel mapping.
+ */
+static int egm_remap_stretch(struct vm_area_struct *vma, unsigned long addr,
+			     unsigned long pfn, u64 len)
+{
+	if (addr == vma->vm_start) {
+		int ret = vm_fault_to_errno(vmf_insert_pfn(vma, addr, pfn), 0);
+
+		if (ret)
+			return ret;
+		addr += PAGE_SIZE;
+		pfn++;
+		len -= PAGE_SIZE;
+	}
+	return len ? remap_pfn_range(vma, addr, pfn, len, vma->vm_page_prot) : 0;
+}
+
 /* Fills the VMA, leaving holes at retired blocks. Under the region's lock. */
 static int egm_remap(struct egm_region *region, struct vm_area_struct *vma)
 {
@@ -302,9 +324,9 @@ static int egm_remap(struct egm_region *region, struct vm_area_struct *vma)
 	     at < end && !ret;
 	     at = egm_retired_usable_stretch(region->retired, region->nr_retired,
 					     stretch_end, end, &stretch_end))
-		ret = remap_pfn_range(vma, vma->vm_start + (at - start),
-				      egm_region_pfn(region) + (at >> PAGE_SHIFT),
-				      stretch_end - at, vma->vm_page_prot);
+		ret = egm_remap_stretch(vma, vma->vm_start + (at - start),
+					egm_region_pfn(region) + (at >> PAGE_SHIFT),
+					stretch_end - at);
 	return ret;
 }
 

@@ -16,9 +16,10 @@ kernels=${KERNELS:-6.12-debug 6.1}
 stress_seconds=${STRESS_SECONDS:-120}
 fuzz_seconds=${FUZZ_SECONDS:-60}
 out=build/reliability
-matrix="defects-a defects-b defects-c defects-d defects-e defects-f retired-defects"
+matrix="defects-a defects-b defects-c defects-d defects-e defects-f retired-defects no-egm"
 stress_platform=gb200-4s
 failed=0
+rm -rf "$out"
 mkdir -p "$out"
 
 scripts/install-deps.sh >/dev/null || { echo "reliability: cannot install dependencies"; exit 1; }
@@ -35,7 +36,8 @@ make -s user fuzz-build || exit 1
 run() {
 	local k=$1 p=$2 t=$3 line
 	shift 3
-	line=$(sim/run-guest.sh -q -k "$k" -p "$p" -t "$t" "$@" 2>&1 | tee -a "$out/runs.log" |
+	line=$(sim/run-guest.sh -q -k "$k" -p "$p" -t "$t" -o "$out/runs/$k-$p-${t%.sh}" "$@" 2>&1 |
+		tee -a "$out/runs.log" |
 		grep -E '^(PASS|FAIL) ' | tail -n1)
 	echo "$line" >&2
 	echo "$line" | sed -n 's/^\(PASS\|FAIL\) .*: \([0-9]*\) passed, \([0-9]*\) failed.*/\2 \3 \1/p'
@@ -70,7 +72,7 @@ run() {
 		read -r ok bad verdict < <(run "$k" "$stress_platform" stress.sh \
 			-a "egm.stress_seconds=$stress_seconds")
 		[ "$verdict" = PASS ] || failed=$((failed + 1))
-		cp "build/runs/$k-$stress_platform-stress/result.tap" "$out/stress-$k.tap"
+		cp "$out/runs/$k-$stress_platform-stress/result.tap" "$out/stress-$k.tap"
 		echo "$k: ${verdict:-FAIL}, ${ok:-0} checks passed, ${bad:-?} failed;" \
 			"$(grep -c 'kmemleak finds no unreferenced object' "$out/stress-$k.tap") kmemleak scan(s) clean"
 		echo

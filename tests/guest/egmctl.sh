@@ -75,6 +75,8 @@ expect 1 "no EGM region egm99 (regions: $EXPECT_DEVICES)" egmctl show egm99
 expect 2 "show needs one region" egmctl show
 expect 2 "unknown option" egmctl retired $first --bogus
 expect 2 "--timeout takes whole seconds" egmctl wait $first --timeout soon
+expect 2 "--timeout is at most 2147483 seconds" egmctl wait $first --timeout 1988888888
+expect 2 "--timeout takes whole seconds" egmctl wait $first --timeout ""
 expect 2 "--max-pieces takes 1 to 64" egmctl qemu-args $first --max-pieces 0
 expect 2 "--cpus takes a CPU list" egmctl qemu-args $first --cpus all
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,23 +241,29 @@ int cmd_wait(struct egmctl *ctl, int argc, char **argv)
 	};
 	struct wait_display display = { .tty = isatty(STDERR_FILENO) };
 	struct egm_region *region;
-	int c, timeout_s = -1;
+	long timeout_s = -1;
 	char *end;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
 		if (c != 't')
 			return egmctl_usage("wait: unknown option");
+		errno = 0;
 		timeout_s = strtol(optarg, &end, 10);
-		if (*end || timeout_s < 0)
+		if (!*optarg || *end || errno || timeout_s < 0)
 			return egmctl_usage("wait: --timeout takes whole seconds, not '%s'",
 					    optarg);
+		/* libegm waits in milliseconds, an int. */
+		if (timeout_s > INT_MAX / 1000)
+			return egmctl_usage("wait: --timeout is at most %d seconds, not '%s'",
+					    INT_MAX / 1000, optarg);
 	}
 	if (optind != argc - 1)
 		return egmctl_usage("wait needs one region, such as egm4");
 	region = egm_region_get(ctl->ctx, argv[optind]);
 	if (!region)
 		return egmctl_fail(ctl, "");
-	if (egm_region_wait_clean(region, timeout_s < 0 ? -1 : timeout_s * 1000,
+	if (egm_region_wait_clean(region, timeout_s < 0 ? -1 : (int)timeout_s * 1000,
 				  display.tty ? 200 : 1000, show_progress, &display))
 		return egmctl_fail(ctl, "");
 	return 0;
