@@ -4,6 +4,7 @@
 #   make demo            boot the simulated GB200 host and show the driver
 #   make check           host unit tests + in-guest tests on 6.12 and 6.1
 #   make check-debug     the in-guest suite on a lockdep+KASAN kernel built here
+#   make check-arm64     the whole in-guest suite on the arm64 host (4K, 16K pages)
 #   make bench           mapping and scrub benchmarks
 #   make fuzz            the parser fuzzers, FUZZ_SECONDS each (default 300)
 #   make stress          the stress test for STRESS_SECONDS (default 600) on KVER
@@ -320,6 +321,11 @@ check:
 check-debug:
 	KERNELS=6.12-debug scripts/check.sh
 
+# The whole arm64 in-guest suite, 4 KiB and 16 KiB pages (make check runs
+# part of it).
+check-arm64:
+	KERNELS="6.12-arm64 6.12-arm64-16k" ARM64_FULL=1 scripts/check.sh
+
 demo:
 	scripts/demo.sh
 
@@ -350,5 +356,5 @@ kernel-checks:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: user-arm64 dkms-source dkms-install dkms-uninstall udev-install upstream-series kernel-checks
+.PHONY: user-arm64 check-arm64 dkms-source dkms-install dkms-uninstall udev-install upstream-series kernel-checks
 .PHONY: all deps kernels module user guest-prereqs unit-build unit fuzz-build fuzz check check-debug compat-check libegm egmctl install kmod demo bench reliability stress clean

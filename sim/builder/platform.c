@@ -470,7 +470,8 @@ int plat_layout(struct platform *plat, char *err, size_t err_len)
 					    "pxm 1 is the arm64 host's firmware node");
 		}
 		if (plat->iommu)
-			return fail(err, err_len, "the emulated IOMMU is the x86 host's (intel-iommu)");
+			return fail(err, err_len,
+				    "the emulated IOMMU is the x86 host's (intel-iommu)");
 	} else {
 		cursor = Q35_HIGH_START + plat->ram - Q35_LOW_RAM;
 	}
