@@ -52,7 +52,7 @@ run() {
 	echo "   :header-rows: 1"
 	echo
 	echo "   * - platform"
-	echo "     - defects"
+	echo "     - expected log lines"
 	for k in $kernels; do echo "     - $k"; done
 	for p in $matrix; do
 		defects=$(grep -c '^expect-log' "sim/platforms/$p.platform")
