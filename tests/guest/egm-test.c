@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "mapping-cost.h"
+#include "entry-sizes.h"
 #include "pattern.h"
 #include "write-file.h"
 #include "tap.h"
@@ -358,20 +359,6 @@ static unsigned int boundary_offsets(uint64_t size, uint64_t *out,
 		}
 	}
 	return n;
-}
-
-/*
- * The largest entry a huge PFN map has here: the PUD (1 GiB) on x86-64; on
- * arm64, which has no PUD PFN maps (6.12), the PMD: a page of 8-byte
- * entries, each mapping a page (2 MiB with 4 KiB pages, 32 MiB with 16 KiB).
- */
-static uint64_t largest_huge_entry(void)
-{
-#ifdef __x86_64__
-	return GIB;
-#else
-	return PAGE * (PAGE / 8);
-#endif
 }
 
 static void test_entry_costs(int fd, uint64_t size, uint64_t base,

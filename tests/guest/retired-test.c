@@ -28,6 +28,7 @@
 
 #include <linux/egm.h>
 
+#include "entry-sizes.h"
 #include "mapping-cost.h"
 #include "pattern.h"
 #include "tap.h"
@@ -35,7 +36,6 @@
 
 #define MIB (1ULL << 20)
 #define GIB (1ULL << 30)
-#define PMD_BLOCK (2 * MIB)
 
 struct retired_list {
 	uint32_t count;
@@ -181,7 +181,7 @@ static void test_list_into_egm(int fd, const struct retired_list *before)
 		if (before->ranges[i].offset < off + len &&
 		    before->ranges[i].offset + before->ranges[i].size > off)
 			off = (before->ranges[i].offset + before->ranges[i].size +
-			       PMD_BLOCK - 1) & ~(PMD_BLOCK - 1);
+			       huge_pmd_size() - 1) & ~(huge_pmd_size() - 1);
 	at = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
 	if (!tap_ok(at != MAP_FAILED, "map 64 MiB at offset %#" PRIx64, off))
 		return;
@@ -323,18 +323,19 @@ static void test_neighbours(uint8_t *map, uint64_t size,
 static long expected_faults(const struct retired_list *list, uint64_t block,
 			    const char *mode)
 {
+	uint64_t pmd_size = huge_pmd_size();
 	long faults = 0;
 
 	if (!strcmp(mode, "remap"))
 		return 0;
-	if (!strcmp(mode, "huge") && !is_retired(list, block, GIB))
+	if (!strcmp(mode, "huge") && huge_pud_size() && !is_retired(list, block, GIB))
 		return 1;
-	for (uint64_t pmd = block; pmd < block + GIB; pmd += PMD_BLOCK) {
-		if (!strcmp(mode, "huge") && !is_retired(list, pmd, PMD_BLOCK)) {
+	for (uint64_t pmd = block; pmd < block + GIB; pmd += pmd_size) {
+		if (!strcmp(mode, "huge") && !is_retired(list, pmd, pmd_size)) {
 			faults++;
 			continue;
 		}
-		for (uint64_t p = pmd; p < pmd + PMD_BLOCK; p += PAGE)
+		for (uint64_t p = pmd; p < pmd + pmd_size; p += PAGE)
 			faults += !is_retired(list, p, PAGE);
 	}
 	return faults;
@@ -532,6 +533,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "list"))
 		return print_list(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "page-size"))
+		return printf("%" PRIu64 "\n", PAGE) < 0;
 	if (argc == 3 && !strcmp(argv[1], "ioctl-input"))
 		return test_ioctl_input(argv[2]);
 	if (argc == 6 && !strcmp(argv[1], "faults"))
@@ -549,6 +552,7 @@ int main(int argc, char **argv)
 		return with_dev_mem(strtoull(argv[2], NULL, 0),
 				    strtoull(argv[3], NULL, 0), print_phys_state);
 	fprintf(stderr, "usage: egm-retired-test list|ioctl-input DEV\n"
+			"       egm-retired-test page-size\n"
 			"       egm-retired-test faults DEV SIZE BASE huge|4k|remap\n"
 			"       egm-retired-test runtime DEV SIZE OFFSET huge|4k|remap\n"
 			"       egm-retired-test touch DEV OFFSET\n"
