@@ -17,7 +17,7 @@ libjson-c-dev                                        # egmctl: JSON output
 python3-jsonschema libxml2-utils                     # tests: egmctl JSON and XML output
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross sparse  # arm64 cross-builds, sparse
 qemu-system-arm qemu-efi-aarch64                     # the arm64 simulated host
-dkms python3-docutils patch                          # DKMS test, upstream series checks
+dkms python3-docutils patch file                     # DKMS test, upstream series checks
 '
 read -r -a names <<<"$(echo "$package_list" | sed 's/#.*//' | tr '\n' ' ')"
 
