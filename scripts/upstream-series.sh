@@ -221,7 +221,7 @@ with lockdep, KASAN, KFENCE and UBSAN; cross-built for arm64 with 4 KiB
 and 16 KiB pages.''')
 open(p, 'w').write(s)
 EOF
-echo "upstream-series: $(ls "$out" | wc -l) patches in $out"
+echo "upstream-series: $(ls "$out"/0*.patch | grep -vc /0000-) patches and a cover letter in $out"
 [ -z "$series_only" ] || exit 0
 
 checkpatch=$src/scripts/checkpatch.pl
