@@ -361,6 +361,28 @@ static unsigned int boundary_offsets(uint64_t size, uint64_t *out,
 	return n;
 }
 
+#ifdef __x86_64__
+/* Does /proc/self/smaps list @flag among the VmFlags of the VMA at @addr? */
+static bool vma_has_flag(const void *addr, const char *flag)
+{
+	char line[512], want[32];
+	bool in_vma = false, found = false;
+	FILE *f = fopen("/proc/self/smaps", "re");
+	unsigned long start, end;
+
+	snprintf(want, sizeof(want), " %s", flag);
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+			in_vma = (uintptr_t)addr >= start && (uintptr_t)addr < end;
+		else if (in_vma && !strncmp(line, "VmFlags:", 8))
+			found = strstr(line + 8, want);
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+#endif
+
 static void test_entry_costs(int fd, uint64_t size, uint64_t base,
 			     const char *expect)
 {
@@ -402,6 +424,11 @@ static void test_entry_costs(int fd, uint64_t size, uint64_t base,
 		tap_ok(pte_kb >= (long)(size / MIB) * pte_kb_per_mib * 9 / 10,
 		       "remap: about %ld kB of page tables per MiB (%ld kB)",
 		       pte_kb_per_mib, pte_kb);
+#ifdef __x86_64__
+		/* VM_PAT is x86's VM_ARCH_1, "ar" in smaps: see egm_remap_stretch(). */
+		tap_ok(!vma_has_flag((const void *)map, "ar"),
+		       "remap: the VMA is not VM_PAT-tracked (no 'ar' in its smaps VmFlags)");
+#endif
 	}
 	munmap((void *)map, size);
 }
