@@ -22,11 +22,9 @@
 #include <string.h>
 
 #define DSD_UUID "daffd814-6eba-4d8c-8a91-bc9bbf4aa301"
-#define GIB_BYTES ((uint64_t)1 << 30)
-/* QEMU virt: the second flash bank (UEFI's variables) and RAM. */
+/* QEMU virt: the second flash bank, UEFI's variables. */
 #define VIRT_FLASH1_BASE ((uint64_t)0x04000000)
 #define VIRT_FLASH1_SIZE ((uint64_t)0x04000000)
-#define VIRT_RAM_BASE GIB_BYTES
 #define RETIRED_TABLE_ENTRIES 4096
 #define DSDT_REV1 "DefinitionBlock (\"\", \"DSDT\", 1,"
 #define DSDT_REV2 "DefinitionBlock (\"\", \"DSDT\", 2,"
@@ -128,7 +126,7 @@ static void write_qemu_args(const struct platform *plat, const char *dir)
 	for (unsigned int i = 0; i < plat->nr_sockets; i++)
 		total += plat->sockets[i].size;
 	if (plat->arch == PLAT_ARM64)
-		total += GIB_BYTES;	/* the firmware node */
+		total += PLAT_FIRMWARE_NODE_SIZE;
 	fprintf(f, "-machine\n%s\n-smp\n2\n-m\n%" PRIu64 "M\n",
 		plat->arch == PLAT_ARM64 ? "virt" : "q35", total >> 20);
 	/* Before any PCI device, which it then translates for. */
@@ -146,7 +144,7 @@ static void write_qemu_args(const struct platform *plat, const char *dir)
 				s = &plat->sockets[i];
 		if (!s && pxm == 1 && plat->arch == PLAT_ARM64) {
 			fprintf(f, "-object\nmemory-backend-ram,id=firmware,size=%" PRIu64 "M\n",
-				GIB_BYTES >> 20);
+				PLAT_FIRMWARE_NODE_SIZE >> 20);
 			fprintf(f, "-numa\nnode,nodeid=1,memdev=firmware\n");
 			continue;
 		}
@@ -401,7 +399,7 @@ static void write_srat(const struct platform *plat, const char *dir)
 {
 	FILE *f = open_out(dir, "srat.dsl");
 	unsigned int top = max_pxm(plat);
-	uint64_t at = plat->firmware_node + GIB_BYTES;
+	uint64_t at = plat->firmware_node + PLAT_FIRMWARE_NODE_SIZE;
 
 	fprintf(f, "Signature : \"SRAT\"\nTable Length : 00000000\nRevision : 03\n"
 		"Checksum : 00\nOem ID : \"BOCHS \"\nOem Table ID : \"BXPC    \"\n"
@@ -413,8 +411,8 @@ static void write_srat(const struct platform *plat, const char *dir)
 			"Acpi Processor UID : %08X\nFlags (decoded below) : 00000001\n"
 			"Enabled : 1\nClock Domain : 00000000\n\n", cpu);
 	print_srat_memory(f, 0, VIRT_FLASH1_BASE, VIRT_FLASH1_SIZE);
-	print_srat_memory(f, 0, VIRT_RAM_BASE, plat->ram);
-	print_srat_memory(f, 1, plat->firmware_node, GIB_BYTES);
+	print_srat_memory(f, 0, PLAT_VIRT_RAM_START, plat->ram);
+	print_srat_memory(f, 1, plat->firmware_node, PLAT_FIRMWARE_NODE_SIZE);
 	for (unsigned int pxm = 2; pxm <= top; pxm++)
 		for (unsigned int i = 0; i < plat->nr_sockets; i++)
 			if (plat->sockets[i].pxm == pxm) {

@@ -17,8 +17,6 @@
 /* q35 puts at most 2 GiB of RAM below 4 GiB once there is enough of it. */
 #define Q35_LOW_RAM (2 * GIB)
 #define Q35_HIGH_START (4 * GIB)
-/* virt's RAM starts at 1 GiB. */
-#define VIRT_RAM_START GIB
 #define FIRMWARE_AREA_SIZE MIB
 /* Tables lie 64 KiB apart; closer on hosts with more than 16 sockets. */
 #define RETIRED_TABLE_STRIDE(nr_sockets) ((nr_sockets) > 16 ? 32 * 1024 : 64 * 1024)
@@ -458,8 +456,8 @@ int plat_layout(struct platform *plat, char *err, size_t err_len)
 	 * node order.
 	 */
 	if (plat->arch == PLAT_ARM64) {
-		plat->firmware_node = VIRT_RAM_START + plat->ram;
-		cursor = plat->firmware_node + GIB;
+		plat->firmware_node = PLAT_VIRT_RAM_START + plat->ram;
+		cursor = plat->firmware_node + PLAT_FIRMWARE_NODE_SIZE;
 		for (unsigned int i = 0; i < plat->nr_sockets; i++) {
 			if (plat->sockets[i].visible)
 				return fail(err, err_len,

@@ -66,6 +66,10 @@ struct plat_socket {
 /* The physical address a socket's retired-table entry holds. */
 uint64_t plat_retired_address(const struct plat_socket *s, unsigned int r);
 
+/* arm64 (QEMU virt): RAM starts at 1 GiB; the firmware node is 1 GiB. */
+#define PLAT_VIRT_RAM_START ((uint64_t)1 << 30)
+#define PLAT_FIRMWARE_NODE_SIZE ((uint64_t)1 << 30)
+
 /* The simulated host's architecture: q35 (x86-64) or virt (arm64). */
 enum plat_arch { PLAT_X86_64, PLAT_ARM64 };
 
