@@ -16,6 +16,7 @@ kernels=${KERNELS:-6.12 6.1 6.12-arm64 6.12-arm64-16k}
 passed=0
 failed=0
 failures=()
+failure_reports=()
 
 count() { # count NAME PASSED FAILED
 	passed=$((passed + $2))
@@ -101,10 +102,15 @@ for k in $kernels; do
 		bad=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
 		case $line in PASS*) ;; *) bad=$(( ${bad:-0} > 0 ? ${bad:-0} : 1 )) ;; esac
 		count "$k/$platform/${test%.sh}" "${ok:-0}" "${bad:-0}"
+		[ "${bad:-0}" -eq 0 ] || failure_reports+=("$(
+			echo "$out" | grep -q '^FAIL ' && echo "$out" | grep -A 20 '^FAIL ' | head -n 20 ||
+				{ echo "FAIL $k/$platform/${test%.sh}: the runner stopped:"; echo "$out" | tail -n 10; })")
 	done <"$list"
 done
 
 echo
+# Again at the end, where a CI log that keeps only its tail still shows why.
+for report in "${failure_reports[@]}"; do echo "$report"; done
 [ ${#failures[@]} -eq 0 ] || echo "failed: ${failures[*]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
