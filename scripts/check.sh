@@ -62,6 +62,12 @@ echo "$out" | grep -E '^not ok|^#   |^# dkms:'
 count dkms "$(echo "$out" | grep -c '^ok ')" "$(echo "$out" | grep -c '^not ok ')"
 echo "$out" | grep -q '^# dkms: .* 0 failed' || count dkms 0 1
 
+echo "== the guest runner's retries (a fake QEMU plays each failure)"
+out=$(tests/runner/boot-retries.sh 2>&1)
+echo "$out" | grep -E '^not ok|^# runner:'
+count runner "$(echo "$out" | grep -c '^ok ')" "$(echo "$out" | grep -c '^not ok ')"
+echo "$out" | grep -q '^# runner: .* 0 failed' || count runner 0 1
+
 echo "== host unit tests"
 for t in build/unit/*; do
 	out=$("$t" 2>&1)

@@ -98,7 +98,7 @@ fi
 # revision 2 without them, so the builder writes the GPU nodes as an SSDT.)
 dsdt_key=$( { qemu-system-x86_64 --version | head -n1; grep -v '^loader,' \
 	"$out/platform/qemu-args"; } | sha256sum | cut -c1-16)
-qemu_dsl=$top/.cache/dsdt/$dsdt_key.dsl
+qemu_dsl=${EGM_DSDT_CACHE:-$top/.cache/dsdt}/$dsdt_key.dsl
 if [ "$arch" = x86_64 ] && [ ! -f "$qemu_dsl" ]; then
 	say "run-guest: reading QEMU's DSDT for this device set"
 	d=$(mktemp -d)
