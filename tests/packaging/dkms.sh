@@ -9,27 +9,13 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
+. tests/host-tap.sh
 work=$top/build/dkms
 series=${1:-6.12}
 kdir=$(sim/fetch-kernel.sh "$series") || exit 1
 kver=$(cat "$kdir/kver")
 headers=$kdir/root/usr/src/linux-headers-$kver
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' kernel/dkms.conf)
-n=0
-failed=0
-
-ok() { # ok DESCRIPTION COMMAND...
-	local what=$1
-	shift
-	n=$((n + 1))
-	if "$@" >"$work/last.log" 2>&1; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		sed 's/^/# /' "$work/last.log" | tail -n 20
-		failed=$((failed + 1))
-	fi
-}
 
 rm -rf "$work"
 mkdir -p "$work/tree" "$work/root/lib/modules"
@@ -49,34 +35,32 @@ in_namespace() {
 }
 
 echo "# DKMS $(dkms --version) against $kver"
-ok "make dkms-source stages the module's source" \
+tap_check "make dkms-source stages the module's source" \
 	make -s dkms-source DESTDIR="$work/stage"
-ok "dkms add" dkms add "${dkms_opts[@]}" "nvgrace-egm/$version"
-ok "dkms build for $kver" dkms build "${dkms_opts[@]}" "nvgrace-egm/$version" \
+tap_check "dkms add" dkms add "${dkms_opts[@]}" "nvgrace-egm/$version"
+tap_check "dkms build for $kver" dkms build "${dkms_opts[@]}" "nvgrace-egm/$version" \
 	-k "$kver" --kernelsourcedir "$headers"
-ok "dkms install for $kver" in_namespace dkms install "${dkms_opts[@]}" \
+tap_check "dkms install for $kver" in_namespace dkms install "${dkms_opts[@]}" \
 	"nvgrace-egm/$version" -k "$kver" --kernelsourcedir "$headers"
-ok "dkms status says installed" \
+tap_check "dkms status says installed" \
 	sh -c "dkms status ${dkms_opts[*]} nvgrace-egm/$version -k $kver | grep -q ': installed'"
 installed=$(find "$work/root/lib/modules/$kver/updates/dkms" -name 'nvgrace-egm.ko*' 2>/dev/null | head -n1)
-ok "the module is installed under updates/dkms" test -n "$installed"
-ok "its version magic is $kver" \
+tap_check "the module is installed under updates/dkms" test -n "$installed"
+tap_check "its version magic is $kver" \
 	sh -c "modinfo -F vermagic '$installed' | grep -q '^$kver '"
-ok "it carries the Grace GPUs' PCI aliases (GH200, GB200)" \
+tap_check "it carries the Grace GPUs' PCI aliases (GH200, GB200)" \
 	sh -c "modinfo -F alias '$installed' | grep -q '^pci:v000010DEd00002342' &&
 	       modinfo -F alias '$installed' | grep -q '^pci:v000010DEd00002941'"
 # A GB200 GPU's modalias as udev sees it (3D controller class 0302).
 gpu_modalias=pci:v000010DEd00002941sv000010DEsd00002199bc03sc02i00
-ok "modprobe resolves a GB200 GPU's modalias to nvgrace-egm" \
+tap_check "modprobe resolves a GB200 GPU's modalias to nvgrace-egm" \
 	sh -c "modprobe -d '$work/root' -S $kver --show-depends $gpu_modalias | grep -q 'updates/dkms/nvgrace-egm.ko'"
-ok "modprobe resolves no other NVIDIA device to it" \
+tap_check "modprobe resolves no other NVIDIA device to it" \
 	sh -c "! modprobe -d '$work/root' -S $kver --show-depends pci:v000010DEd00001234sv0sd0bc03sc00i00 2>/dev/null | grep -q nvgrace-egm"
-ok "the DKMS-built module finds the simulated GB200's regions" \
+tap_check "the DKMS-built module finds the simulated GB200's regions" \
 	sim/run-guest.sh -q -k "$series" -p gb200-2s -t discovery.sh -m "$installed" -o "$work/guest"
-ok "dkms remove takes it out" in_namespace dkms remove "${dkms_opts[@]}" \
+tap_check "dkms remove takes it out" in_namespace dkms remove "${dkms_opts[@]}" \
 	"nvgrace-egm/$version" -k "$kver"
-ok "nothing is left under updates/dkms" \
+tap_check "nothing is left under updates/dkms" \
 	sh -c "! find '$work/root/lib/modules/$kver/updates' -name 'nvgrace-egm*' | grep -q ."
-echo "1..$n"
-echo "# dkms: $((n - failed)) passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_done dkms
