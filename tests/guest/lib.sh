@@ -104,9 +104,16 @@ mount_host_root() {
 	mkdir -p /host
 	mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostroot /host ||
 		return 1
+	# A checkout under the host's /tmp would be hidden by the guest's.
+	case $HOST_TOP in
+	/tmp/*) mkdir -p /host-top && mount --bind "/host$HOST_TOP" /host-top || return 1 ;;
+	esac
 	for d in dev proc sys tmp; do
 		mount --bind /$d /host/$d || return 1
 	done
+	case $HOST_TOP in
+	/tmp/*) mkdir -p "/host$HOST_TOP" && mount --bind /host-top "/host$HOST_TOP" || return 1 ;;
+	esac
 	mount --bind /egm /host/mnt
 }
 
