@@ -5,6 +5,7 @@
 #   make check           host unit tests + in-guest tests on 6.12 and 6.1
 #   make check-debug     the in-guest suite on a lockdep+KASAN kernel built here
 #   make check-arm64     the whole in-guest suite on the arm64 host (4K, 16K pages)
+#   make check-arm64-64k the same with 64K pages, on a kernel built here
 #   make bench           mapping and scrub benchmarks
 #   make fuzz            the parser fuzzers, FUZZ_SECONDS each (default 300)
 #   make stress          the stress test for STRESS_SECONDS (default 600) on KVER
@@ -326,6 +327,13 @@ check-debug:
 check-arm64:
 	KERNELS="6.12-arm64 6.12-arm64-16k" ARM64_FULL=1 scripts/check.sh
 
+# The same on 64 KiB pages, after W=1 and sparse there, with a kernel built
+# here (Debian ships none; sim/build-arm64-64k-kernel.sh, about 15 minutes
+# the first time).
+check-arm64-64k:
+	KERNELS=6.12-arm64-64k scripts/kernel-checks.sh
+	KERNELS=6.12-arm64-64k ARM64_FULL=1 scripts/check.sh
+
 demo:
 	scripts/demo.sh
 
@@ -356,5 +364,5 @@ kernel-checks:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: user-arm64 check-arm64 dkms-source dkms-install dkms-uninstall udev-install upstream-series kernel-checks
+.PHONY: user-arm64 check-arm64 check-arm64-64k dkms-source dkms-install dkms-uninstall udev-install upstream-series kernel-checks
 .PHONY: all deps kernels module user guest-prereqs unit-build unit fuzz-build fuzz check check-debug compat-check libegm egmctl install kmod demo bench reliability stress clean

@@ -2,7 +2,7 @@
 # Fetch a Debian kernel (image, modules, headers, kbuild) into the project's
 # cache without installing anything on the host. Prints the cache directory.
 #
-#   sim/fetch-kernel.sh 6.12|6.1|6.12-debug|6.12-arm64|6.12-arm64-16k [CACHE_DIR]
+#   sim/fetch-kernel.sh 6.12|6.1|6.12-debug|6.12-arm64|6.12-arm64-16k|6.12-arm64-64k [CACHE_DIR]
 #
 # The series name is resolved through Debian's meta packages, so the newest
 # kernel of that series in the archive is used; the result is kept in
@@ -13,14 +13,16 @@
 # host's dpkg architectures and apt sources are untouched.
 set -euo pipefail
 
-series=${1:?usage: fetch-kernel.sh 6.12|6.1|6.12-debug|6.12-arm64|6.12-arm64-16k [cache-dir]}
+series=${1:?usage: fetch-kernel.sh 6.12|6.1|6.12-debug|6.12-arm64|6.12-arm64-16k|6.12-arm64-64k [cache-dir]}
 cache=${2:-$(cd "$(dirname "$0")/.." && pwd)/.cache}
 dest=$cache/kernels/$series
 
 die() { echo "fetch-kernel: $*" >&2; exit 1; }
 
-# Debian has no lockdep/KASAN kernel: that one is built from source.
+# Debian has no lockdep/KASAN kernel and no arm64 one with 64 KiB pages:
+# those are built from source.
 [ "$series" != 6.12-debug ] || exec "$(dirname "$0")/build-debug-kernel.sh"
+[ "$series" != 6.12-arm64-64k ] || exec "$(dirname "$0")/build-arm64-64k-kernel.sh"
 
 if [ -f "$dest/kver" ] && [ -f "$dest/ready" ]; then
 	echo "$dest"
@@ -42,7 +44,7 @@ case $series in
 	apt_opts=(-o APT::Architectures=amd64,arm64 -o Dir::State::Lists="$lists/lists"
 		-o Dir::Cache="$lists" -o Dir::Cache::Archives="$lists/archives")
 	;;
-*) die "unknown kernel series '$series' (known: 6.12, 6.1, 6.12-debug, 6.12-arm64, 6.12-arm64-16k)" ;;
+*) die "unknown kernel series '$series' (known: 6.12, 6.1, 6.12-debug, 6.12-arm64, 6.12-arm64-16k, 6.12-arm64-64k)" ;;
 esac
 
 resolve_image() {
