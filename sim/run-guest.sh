@@ -4,9 +4,9 @@
 #   sim/run-guest.sh -k 6.12 -p gb200-2s -t discovery.sh [-o DIR] [-T SECONDS]
 #                    [-a "extra kernel args"] [-m MODULE.ko]
 #
-# -k  kernel series from the project cache (6.12, 6.1, 6.12-debug; 6.12-arm64
-#     and 6.12-arm64-16k boot the arm64 host: qemu-system-aarch64 -M virt
-#     with UEFI, see docs/simulated-host.rst)
+# -k  kernel series from the project cache (6.12, 6.1, 6.12-debug; 6.12-arm64,
+#     6.12-arm64-16k and 6.12-arm64-64k boot the arm64 host:
+#     qemu-system-aarch64 -M virt with UEFI, see docs/simulated-host.rst)
 # -p  platform name (sim/platforms/NAME.platform) or path
 # -t  script in tests/guest/, or a path, to run inside the guest (TAP on
 #     ttyS1)
