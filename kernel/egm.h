@@ -39,15 +39,20 @@
  */
 #define EGM_MAX_REGIONS 16
 
+/* One GPU of a region, as firmware describes it. */
+struct egm_gpu_info {
+	acpi_handle handle;
+	u64 retired_table;	/* its own copy of the socket's table */
+	u64 retired_table_room;	/* bytes before the next EGM region */
+};
+
 /* What discovery hands to the platform device of one region. */
 struct egm_platform_data {
 	u64 base;
 	u64 size;
-	u64 retired_table;
-	u64 retired_table_room;	/* bytes before the next EGM region */
 	u32 pxm;
 	unsigned int nr_gpus;
-	acpi_handle gpus[];
+	struct egm_gpu_info gpus[];
 };
 
 /* An mm that made a remap-mode mapping; see egm_mmap.c. */
@@ -87,6 +92,7 @@ struct egm_region {
 	struct pid *holder;		/* the process whose files are open */
 	unsigned int nr_files;		/* its open files of the region */
 	enum egm_scrub_state scrub_state;
+	int scrub_node;			/* whose CPUs zero it, see egm_scrub.c */
 
 	/* Scrubbing, see egm_scrub.c. Set at its start, under @lock. */
 	wait_queue_head_t scrub_wait;
@@ -190,5 +196,6 @@ int egm_gpu_links_init(void);
 void egm_gpu_links_exit(void);
 int egm_gpu_links_add_region(struct egm_region *region);
 void egm_gpu_links_remove_region(struct egm_region *region);
+ssize_t egm_gpu_devices_show(struct egm_region *region, char *buf);
 
 #endif /* EGM_H */

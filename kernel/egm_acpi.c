@@ -136,13 +136,13 @@ static void egm_report_refusal(const struct egm_discovery *disc,
 	case EGM_REGION_NO_RETIRED_TABLE:
 		pr_err("PXM %llu: refused: %s is 0: the retired pages are unknown, from %s\n",
 		       region->pxm, egm_prop_names[EGM_PROP_RETIRED_TABLE],
-		       first_path);
+		       bad_path);
 		break;
 	case EGM_REGION_RETIRED_TABLE_IN_EGM:
 		other = &disc->regions[region->other_region];
-		pr_err("PXM %llu: refused: the retired-pages table at %#llx lies in the EGM memory of PXM %llu [%#llx-%#llx]\n",
-		       region->pxm, region->retired_table, other->pxm,
-		       other->base, other->base + other->size - 1);
+		pr_err("PXM %llu: refused: the retired-pages table at %#llx of %s lies in the EGM memory of PXM %llu [%#llx-%#llx]\n",
+		       region->pxm, bad->prop[EGM_PROP_RETIRED_TABLE], bad_path,
+		       other->pxm, other->base, other->base + other->size - 1);
 		break;
 	case EGM_REGION_OK:
 		break;
@@ -168,12 +168,18 @@ static int egm_create_device(const struct egm_discovery *disc,
 		return -ENOMEM;
 	pdata->base = region->base;
 	pdata->size = region->size;
-	pdata->retired_table = region->retired_table;
-	pdata->retired_table_room = region->retired_table_room;
 	pdata->pxm = region->pxm;
-	for (i = 0; i < disc->nr_gpus; i++)
-		if (disc->gpus[i].region == index && n < region->nr_gpus)
-			pdata->gpus[n++] = disc->nodes[i].handle;
+	for (i = 0; i < disc->nr_gpus; i++) {
+		const struct egm_fw_gpu *gpu = &disc->gpus[i];
+
+		if (gpu->region != index || n == region->nr_gpus)
+			continue;
+		pdata->gpus[n++] = (struct egm_gpu_info) {
+			.handle = disc->nodes[i].handle,
+			.retired_table = gpu->prop[EGM_PROP_RETIRED_TABLE],
+			.retired_table_room = gpu->retired_table_room,
+		};
+	}
 	pdata->nr_gpus = n;
 
 	info.data = pdata;

@@ -113,10 +113,11 @@ static int egm_probe(struct platform_device *pdev)
 		return ret;
 	}
 	platform_set_drvdata(pdev, region);
-	dev_info(dev, "egm%u: [%#llx-%#llx] %llu MiB, node %d, %u GPU(s), %u retired range(s) from %u table entries\n",
+	dev_info(dev, "egm%u: [%#llx-%#llx] %llu MiB, node %d (scrubbed from node %d), %u GPU(s), %u retired range(s) from %u table entries\n",
 		 pdata->pxm, pdata->base, pdata->base + pdata->size - 1,
-		 pdata->size >> 20, region->numa_node, pdata->nr_gpus,
-		 region->nr_retired, region->retired_table_entries);
+		 pdata->size >> 20, region->numa_node, region->scrub_node,
+		 pdata->nr_gpus, region->nr_retired,
+		 region->retired_table_entries);
 	egm_poison_region_added(region);
 	egm_scrub_region_added(region);
 	return 0;

@@ -176,71 +176,124 @@ static u64 egm_block_size(void)
 }
 
 /*
- * Reads the table and builds the region's set. A table that cannot be
- * trusted refuses the region: its memory cannot be known to be good.
+ * Reads one GPU's table, header first, then as many entries as its count
+ * says and no byte more (an empty table may be a single page), into the
+ * sorted set @set of that table's blocks.
  */
-int egm_retired_init_region(struct device *dev, struct egm_region *region)
+static int egm_read_gpu_table(struct device *dev, struct egm_region *region,
+			      const struct egm_gpu_info *gpu, u64 *addrs,
+			      struct egm_retired_range *set,
+			      struct egm_retired_stats *stats)
 {
 	const struct egm_platform_data *pdata = region->pdata;
-	struct egm_retired_stats stats;
-	struct egm_retired_range *set;
-	u64 count, len, *addrs;
+	u64 table = gpu->retired_table, count, len;
 	int ret;
 
-	region->retired_block_size = egm_block_size();
-	mutex_init(&region->retire_lock);
-	if (pdata->retired_table_room < sizeof(count)) {
+	if (gpu->retired_table_room < sizeof(count)) {
 		dev_err(dev, "retired-pages table at %#llx: no room for its header: refused\n",
-			pdata->retired_table);
+			table);
 		return -EINVAL;
 	}
-	ret = egm_read_firmware(dev, pdata->retired_table, &count,
-				sizeof(count));
+	ret = egm_read_firmware(dev, table, &count, sizeof(count));
 	if (ret)
 		return ret;
 	if (count > EGM_RETIRED_MAX_ENTRIES) {
 		dev_err(dev, "retired-pages table at %#llx: count %llu is above the firmware maximum %u: refused\n",
-			pdata->retired_table, count, EGM_RETIRED_MAX_ENTRIES);
+			table, count, EGM_RETIRED_MAX_ENTRIES);
 		return -EINVAL;
 	}
 	len = count * sizeof(u64);
-	if (sizeof(count) + len > pdata->retired_table_room) {
+	if (sizeof(count) + len > gpu->retired_table_room) {
 		dev_err(dev, "retired-pages table at %#llx: %llu entries need %llu bytes but only %llu lie before EGM memory: refused\n",
-			pdata->retired_table, count, sizeof(count) + len,
-			pdata->retired_table_room);
+			table, count, sizeof(count) + len,
+			gpu->retired_table_room);
 		return -EINVAL;
 	}
-
-	set = kvmalloc_array(max_t(u64, count, 16), sizeof(*set), GFP_KERNEL);
-	addrs = kvmalloc_array(max_t(u64, count, 1), sizeof(*addrs), GFP_KERNEL);
-	ret = -ENOMEM;
-	if (!set || !addrs)
-		goto out;
 	if (count) {
-		ret = egm_read_firmware(dev, pdata->retired_table + sizeof(count),
-					addrs, len);
+		ret = egm_read_firmware(dev, table + sizeof(count), addrs, len);
+		if (ret)
+			return ret;
+	}
+	if (egm_retired_build(addrs, count, pdata->base, pdata->size,
+			      region->retired_block_size, set, stats))
+		return -EINVAL;
+	if (stats->outside)
+		dev_warn(dev, "retired-pages table at %#llx: %u of %u entries lie outside [%#llx-%#llx] and are ignored (first: %#llx)\n",
+			 table, stats->outside, stats->entries, pdata->base,
+			 pdata->base + pdata->size - 1, stats->first_outside);
+	return 0;
+}
+
+static bool egm_retired_sets_equal(const struct egm_retired_range *a, u32 na,
+				   const struct egm_retired_range *b, u32 nb)
+{
+	return na == nb && !memcmp(a, b, na * sizeof(*a));
+}
+
+/*
+ * Builds the region's set from every GPU's table: firmware fills each from
+ * the socket's one list, so they should agree; where they do not, a block
+ * any of them lists stays out of use. A table that cannot be read or
+ * trusted refuses the region: the memory it lists cannot be known.
+ */
+int egm_retired_init_region(struct device *dev, struct egm_region *region)
+{
+	const struct egm_platform_data *pdata = region->pdata;
+	struct egm_retired_range *first, *table_set, *set = NULL, *united;
+	struct egm_retired_stats stats;
+	u32 nr_first = 0, nr_set = 0, entries = 0, capacity;
+	unsigned int i;
+	u64 *addrs;
+	int ret = -ENOMEM;
+
+	region->retired_block_size = egm_block_size();
+	mutex_init(&region->retire_lock);
+	addrs = kvmalloc_array(EGM_RETIRED_MAX_ENTRIES, sizeof(*addrs), GFP_KERNEL);
+	first = kvmalloc_array(EGM_RETIRED_MAX_ENTRIES, sizeof(*first), GFP_KERNEL);
+	table_set = kvmalloc_array(EGM_RETIRED_MAX_ENTRIES, sizeof(*table_set),
+				   GFP_KERNEL);
+	if (!addrs || !first || !table_set)
+		goto out;
+
+	for (i = 0; i < pdata->nr_gpus; i++) {
+		const struct egm_gpu_info *gpu = &pdata->gpus[i];
+
+		ret = egm_read_gpu_table(dev, region, gpu, addrs, table_set,
+					 &stats);
 		if (ret)
 			goto out;
+		entries = max(entries, stats.entries);
+		if (!i) {
+			memcpy(first, table_set, stats.ranges * sizeof(*first));
+			nr_first = stats.ranges;
+		} else if (!egm_retired_sets_equal(first, nr_first, table_set,
+						   stats.ranges)) {
+			dev_warn(dev, "retired-pages tables at %#llx and %#llx differ (%u and %u retired ranges): every block either lists stays retired\n",
+				 pdata->gpus[0].retired_table, gpu->retired_table,
+				 nr_first, stats.ranges);
+		}
+		capacity = max_t(u32, nr_set + stats.ranges, 16);
+		united = kvmalloc_array(capacity, sizeof(*united), GFP_KERNEL);
+		ret = -ENOMEM;
+		if (!united)
+			goto out;
+		nr_set = egm_retired_unite(set, nr_set, table_set, stats.ranges,
+					   united);
+		kvfree(set);
+		set = united;
+		region->retired_capacity = capacity;
 	}
-	ret = egm_retired_build(addrs, count, pdata->base, pdata->size,
-				region->retired_block_size, set, &stats) ? -EINVAL : 0;
-	if (ret)
-		goto out;
-	if (stats.outside)
-		dev_warn(dev, "retired-pages table at %#llx: %u of %u entries lie outside [%#llx-%#llx] and are ignored (first: %#llx)\n",
-			 pdata->retired_table, stats.outside, stats.entries,
-			 pdata->base, pdata->base + pdata->size - 1,
-			 stats.first_outside);
 	region->retired = set;
-	region->nr_retired = stats.ranges;
-	region->retired_capacity = max_t(u64, count, 16);
-	region->retired_table_entries = stats.entries;
+	region->nr_retired = nr_set;
+	region->retired_table_entries = entries;
 	set = NULL;
 	ret = egm_restore_retirements(dev, region);
 	if (ret)
 		egm_retired_free(region);
 out:
 	kvfree(addrs);
+	kvfree(first);
+	kvfree(table_set);
 	kvfree(set);
 	return ret;
 }

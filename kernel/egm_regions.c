@@ -72,6 +72,8 @@ static void egm_check_member(struct egm_fw_region *region,
 	if (index == region->first_gpu)
 		return;
 	for (prop = 0; prop < EGM_NR_PROPS; prop++) {
+		if (!(EGM_SHARED_PROPS & (1u << prop)))
+			continue;
 		if (gpu->prop[prop] != first->prop[prop]) {
 			region->verdict = EGM_REGION_DISAGREE;
 			region->bad_prop = prop;
@@ -93,8 +95,6 @@ static void egm_check_range(struct egm_fw_region *region, u64 page_size)
 		region->verdict = EGM_REGION_UNALIGNED;
 	else if (region->base + region->size < region->base)
 		region->verdict = EGM_REGION_OVERFLOW;
-	else if (!region->retired_table)
-		region->verdict = EGM_REGION_NO_RETIRED_TABLE;
 }
 
 static bool egm_ranges_overlap(const struct egm_fw_region *a,
@@ -144,41 +144,46 @@ static bool egm_range_is_sound(const struct egm_fw_region *region)
 }
 
 /*
- * The retired table is firmware memory, never EGM memory: a table inside a
- * region would be handed to a VM, and one that runs into a region would be
- * read from a VM's memory. The table may span at most the format's size
- * and must end before the next region; the driver checks its real extent
- * against that room once it has read the count.
+ * Each GPU's retired table is firmware memory, never EGM memory: a table
+ * inside a region would be handed to a VM, and one that runs into a region
+ * would be read from a VM's memory. A table may span at most the format's
+ * size and must end before the next region; the driver checks its real
+ * extent against that room once it has read the count. One bad table
+ * refuses the region: the pages it lists would be unknown.
  */
-static void egm_check_retired_tables(struct egm_fw_region *regions,
-				     unsigned int nr_regions)
+static void egm_check_retired_table(struct egm_fw_region *regions,
+				    unsigned int nr_regions,
+				    struct egm_fw_gpu *gpus, unsigned int index)
 {
-	unsigned int i, j;
+	struct egm_fw_gpu *gpu = &gpus[index];
+	struct egm_fw_region *region = &regions[gpu->region];
+	u64 table = gpu->prop[EGM_PROP_RETIRED_TABLE];
+	unsigned int j;
 
-	for (i = 0; i < nr_regions; i++) {
-		struct egm_fw_region *region = &regions[i];
-		u64 table = region->retired_table;
+	if (region->verdict != EGM_REGION_OK)
+		return;
+	if (!table) {
+		region->verdict = EGM_REGION_NO_RETIRED_TABLE;
+		region->bad_gpu = index;
+		return;
+	}
+	gpu->retired_table_room = EGM_RETIRED_TABLE_SIZE;
+	if (table > ~0ULL - EGM_RETIRED_TABLE_SIZE + 1)
+		gpu->retired_table_room = ~0ULL - table + 1;
+	for (j = 0; j < nr_regions; j++) {
+		const struct egm_fw_region *other = &regions[j];
 
-		if (region->verdict != EGM_REGION_OK)
+		if (!egm_range_is_sound(other))
 			continue;
-		region->retired_table_room = EGM_RETIRED_TABLE_SIZE;
-		if (table > ~0ULL - EGM_RETIRED_TABLE_SIZE + 1)
-			region->retired_table_room = ~0ULL - table + 1;
-		for (j = 0; j < nr_regions; j++) {
-			const struct egm_fw_region *other = &regions[j];
-
-			if (!egm_range_is_sound(other))
-				continue;
-			if (table >= other->base &&
-			    table - other->base < other->size) {
-				region->verdict = EGM_REGION_RETIRED_TABLE_IN_EGM;
-				region->other_region = j;
-				break;
-			}
-			if (other->base > table &&
-			    other->base - table < region->retired_table_room)
-				region->retired_table_room = other->base - table;
+		if (table >= other->base && table - other->base < other->size) {
+			region->verdict = EGM_REGION_RETIRED_TABLE_IN_EGM;
+			region->bad_gpu = index;
+			region->other_region = j;
+			return;
 		}
+		if (other->base > table &&
+		    other->base - table < gpu->retired_table_room)
+			gpu->retired_table_room = other->base - table;
 	}
 }
 
@@ -191,7 +196,9 @@ static void egm_check_retired_tables(struct egm_fw_region *regions,
  * @page_size: the alignment base and size must have
  *
  * A GPU without a PXM has EGM disabled and joins no region. Each region takes
- * its values from its first GPU; every other GPU must agree with it.
+ * its values from its first GPU; every other GPU must agree with it on PXM,
+ * base and size, and each must name a retired table of its own (checked,
+ * with its room, in the GPU's retired_table_room).
  *
  * A GPU whose PXM would need more than @max_regions regions is marked
  * EGM_GPU_NO_ROOM and its PXM gets no region.
@@ -225,7 +232,6 @@ unsigned int egm_regions_build(struct egm_fw_gpu *gpus, unsigned int nr_gpus,
 				.pxm = gpu->prop[EGM_PROP_PXM],
 				.base = gpu->prop[EGM_PROP_BASE],
 				.size = gpu->prop[EGM_PROP_SIZE],
-				.retired_table = gpu->prop[EGM_PROP_RETIRED_TABLE],
 				.first_gpu = i,
 				.verdict = EGM_REGION_OK,
 			};
@@ -239,7 +245,9 @@ unsigned int egm_regions_build(struct egm_fw_gpu *gpus, unsigned int nr_gpus,
 	for (i = 0; i < nr_regions; i++)
 		egm_check_range(&regions[i], page_size);
 	egm_check_overlaps(regions, nr_regions);
-	egm_check_retired_tables(regions, nr_regions);
+	for (i = 0; i < nr_gpus; i++)
+		if (gpus[i].region >= 0)
+			egm_check_retired_table(regions, nr_regions, gpus, i);
 
 	return nr_regions;
 }

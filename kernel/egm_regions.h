@@ -19,6 +19,12 @@ enum egm_prop {
 };
 
 #define EGM_ALL_PROPS ((1u << EGM_NR_PROPS) - 1)
+/*
+ * What every GPU of a socket must agree on. Firmware gives each GPU a
+ * retired-pages table of its own (same contents, its own address).
+ */
+#define EGM_SHARED_PROPS ((1u << EGM_PROP_PXM) | (1u << EGM_PROP_BASE) | \
+			  (1u << EGM_PROP_SIZE))
 
 /* Linux platform device ids and PXM numbers are signed ints. */
 #define EGM_MAX_PXM 0x7fffffffULL
@@ -29,6 +35,8 @@ struct egm_fw_gpu {
 	u64 prop[EGM_NR_PROPS];
 	u32 present;		/* bit (1 << prop) for each property found */
 	int region;		/* index of its region, or EGM_GPU_* below */
+	/* Bytes its retired table may span before it reaches EGM memory. */
+	u64 retired_table_room;
 };
 
 #define EGM_GPU_DISABLED (-1)	/* no PXM: firmware has EGM off for it */
@@ -51,15 +59,12 @@ struct egm_fw_region {
 	u64 pxm;
 	u64 base;
 	u64 size;
-	u64 retired_table;
-	/* Bytes the retired table may span before it reaches EGM memory. */
-	u64 retired_table_room;
 	unsigned int first_gpu;	/* the GPU whose values the region takes */
 	unsigned int nr_gpus;
 	enum egm_verdict verdict;
 	/* Details of a refusal, for the log line. */
 	enum egm_prop bad_prop;
-	unsigned int bad_gpu;
+	unsigned int bad_gpu;	/* also: the GPU whose retired table is bad */
 	unsigned int other_region;
 };
 

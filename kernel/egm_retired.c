@@ -103,6 +103,36 @@ int egm_retired_build(const u64 *addrs, u64 count, u64 base, u64 size,
 	return 0;
 }
 
+/* Appends @r to the sorted, merged @out of @n ranges; returns the count. */
+static u32 egm_append_merged(struct egm_retired_range *out, u32 n,
+			     const struct egm_retired_range *r)
+{
+	struct egm_retired_range *last = &out[n ? n - 1 : 0];
+
+	if (n && r->offset <= last->offset + last->size) {
+		if (r->offset + r->size > last->offset + last->size)
+			last->size = r->offset + r->size - last->offset;
+		return n;
+	}
+	out[n] = *r;
+	return n + 1;
+}
+
+u32 egm_retired_unite(const struct egm_retired_range *a, u32 na,
+		      const struct egm_retired_range *b, u32 nb,
+		      struct egm_retired_range *out)
+{
+	u32 i = 0, j = 0, n = 0;
+
+	while (i < na || j < nb) {
+		if (j == nb || (i < na && a[i].offset <= b[j].offset))
+			n = egm_append_merged(out, n, &a[i++]);
+		else
+			n = egm_append_merged(out, n, &b[j++]);
+	}
+	return n;
+}
+
 /* The index of the first range that ends after @offset. */
 static u32 egm_first_range_ending_after(const struct egm_retired_range *set,
 					u32 nr, u64 offset)

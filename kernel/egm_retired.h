@@ -45,6 +45,15 @@ int egm_retired_build(const u64 *addrs, u64 count, u64 base, u64 size,
 		      struct egm_retired_stats *stats);
 
 /*
+ * The union of two sorted, merged sets of @na and @nb ranges, sorted and
+ * merged, into @out (room for @na + @nb ranges; it may not alias either).
+ * Returns its count.
+ */
+u32 egm_retired_unite(const struct egm_retired_range *a, u32 na,
+		      const struct egm_retired_range *b, u32 nb,
+		      struct egm_retired_range *out);
+
+/*
  * Inserts one block into a sorted, merged set of @nr ranges with room for
  * @max; returns the new count, or -1 when there is no room.
  */

@@ -4,9 +4,9 @@
  *
  * A region is dirty at probe (firmware promises nothing) and again whenever
  * its last file closes; the scrub starts at once, in the background, on
- * workers spread over the CPUs of the region's NUMA node (all online CPUs
- * when the node has none), each zeroing its own share through the region's
- * write-back kernel mapping. open() hands out only a clean region, so a VM
+ * workers spread over the CPUs nearest the region (egm_scrub_pick_node(),
+ * never the other socket's while one of its own is online), each zeroing
+ * its own share through the region's write-back kernel mapping. open() hands out only a clean region, so a VM
  * that starts after the previous one ended does not wait, and memory is
  * never mapped before it has been scrubbed since its last user.
  *
@@ -15,6 +15,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/acpi.h>
 #include <linux/cpumask.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
@@ -77,7 +78,7 @@ static const struct kernel_param_ops egm_scrub_threads_ops = {
 };
 module_param_cb(scrub_threads, &egm_scrub_threads_ops, &scrub_threads, 0644);
 MODULE_PARM_DESC(scrub_threads,
-		 "scrub workers per region: 0 (default) = one per CPU of the region's node, or of all online CPUs when it has none");
+		 "scrub workers per region: 0 (default) = one per CPU of the node nearest the region (sysfs scrub_node)");
 
 static int scrub_method = EGM_SCRUB_MEMSET;
 static int egm_scrub_method_set(const char *val, const struct kernel_param *kp)
@@ -233,13 +234,47 @@ static void egm_scrub_work(struct work_struct *work)
 		egm_scrub_finish(region);
 }
 
+static bool egm_node_has_online_cpus(int node)
+{
+	return node != NUMA_NO_NODE &&
+	       cpumask_intersects(cpumask_of_node(node), cpu_online_mask);
+}
+
+/*
+ * The node whose CPUs zero the region: the region's own when it has CPUs;
+ * on Grace it has none (firmware gives EGM a node of its own), so the node
+ * of the GPUs' root bridges (_PXM = their socket), else the node with CPUs
+ * nearest the region's by distance. NUMA_NO_NODE: no NUMA information.
+ */
+static int egm_scrub_pick_node(const struct egm_region *region)
+{
+	int node = region->numa_node, best = NUMA_NO_NODE, n;
+	unsigned int i;
+
+	if (egm_node_has_online_cpus(node))
+		return node;
+	for (i = 0; i < region->pdata->nr_gpus; i++) {
+		n = acpi_get_node(region->pdata->gpus[i].handle);
+		if (egm_node_has_online_cpus(n))
+			return n;
+	}
+	if (node == NUMA_NO_NODE)
+		return NUMA_NO_NODE;
+	for_each_node_with_cpus(n) {
+		if (!egm_node_has_online_cpus(n))
+			continue;
+		if (best == NUMA_NO_NODE ||
+		    node_distance(n, node) < node_distance(best, node))
+			best = n;
+	}
+	return best;
+}
+
+/* All online CPUs only when the chosen node has none left online. */
 static const struct cpumask *egm_scrub_cpus(struct egm_region *region)
 {
-	int node = region->numa_node;
-
-	if (node != NUMA_NO_NODE &&
-	    cpumask_intersects(cpumask_of_node(node), cpu_online_mask))
-		return cpumask_of_node(node);
+	if (egm_node_has_online_cpus(region->scrub_node))
+		return cpumask_of_node(region->scrub_node);
 	return cpu_online_mask;
 }
 
@@ -319,6 +354,7 @@ int egm_scrub_init_region(struct egm_region *region)
 
 	init_waitqueue_head(&region->scrub_wait);
 	region->scrub_state = EGM_SCRUB_DIRTY;
+	region->scrub_node = egm_scrub_pick_node(region);
 	region->scrub_workers = kvcalloc(nr_cpu_ids,
 					 sizeof(*region->scrub_workers),
 					 GFP_KERNEL);

@@ -49,6 +49,21 @@ static ssize_t numa_node_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(numa_node);
 
+static ssize_t scrub_node_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", egm_region(dev)->scrub_node);
+}
+static DEVICE_ATTR_RO(scrub_node);
+
+/* NVIDIA's contract with KubeVirt and libvirt: one PCI address per line. */
+static ssize_t gpu_devices_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return egm_gpu_devices_show(egm_region(dev), buf);
+}
+static DEVICE_ATTR_RO(gpu_devices);
+
 /* A physical address: for root only, like /proc/iomem's real values. */
 static ssize_t base_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
@@ -206,6 +221,8 @@ static struct attribute *egm_region_attrs[] = {
 	&dev_attr_egm_size.attr,
 	&dev_attr_pxm.attr,
 	&dev_attr_numa_node.attr,
+	&dev_attr_scrub_node.attr,
+	&dev_attr_gpu_devices.attr,
 	&dev_attr_base.attr,
 	&dev_attr_align.attr,
 	&dev_attr_scrub_state.attr,

@@ -17,7 +17,8 @@
 #     that DKMS built
 # -q  quiet: print only the verdict line and failures
 #
-# The host's root is shared read-only over 9p (tag hostroot): tests that
+# The host's root is shared read-only over 9p (tag hostroot, on the root
+# bus: expander bridges take bridges only): tests that
 # need real programs, such as QEMU itself, chroot into it (lib.sh).
 #
 # The run fails on a guest timeout, a missing or failing TAP result, and on
@@ -76,7 +77,7 @@ if [ "$arch" = arm64 ]; then
 		   -cpu max -kernel "$kdir/root/boot/vmlinuz-$kver"
 		   -drive if=pflash,format=raw,readonly=on,file=/usr/share/AAVMF/AAVMF_CODE.fd
 		   -drive "if=pflash,format=raw,file=$out/efi-vars.fd")
-	tap_args=(-device virtio-serial-pci,addr=1f.0 -chardev "file,id=tap,path=$out/result.raw"
+	tap_args=(-device virtio-serial-pci,bus=pcie.0,addr=1f.0 -chardev "file,id=tap,path=$out/result.raw"
 		  -device virtconsole,chardev=tap)
 	console=ttyAMA0 tap=hvc0
 	busybox=$("$top/sim/fetch-arm64-guest.sh")/root/bin/busybox
@@ -94,8 +95,9 @@ fi
 # per QEMU version and machine configuration: everything but the loader
 # devices (their file paths differ per run), as the DSDT's PCI windows
 # depend on the memory layout too.
-# (x86: q35's DSDT is revision 1 and has the slots' nodes. arm64: virt's is
-# revision 2 without them, so the builder writes the GPU nodes as an SSDT.)
+# (x86: q35's DSDT is revision 1, too narrow for 64-bit _DSD values, and has
+# the root bus's slot nodes, where the flat topology puts its GPUs. arm64:
+# virt's is revision 2. The grace topology's GPU nodes come in SSDTs.)
 dsdt_key=$( { qemu-system-x86_64 --version | head -n1; grep -v '^loader,' \
 	"$out/platform/qemu-args"; } | sha256sum | cut -c1-16)
 qemu_dsl=${EGM_DSDT_CACHE:-$top/.cache/dsdt}/$dsdt_key.dsl
@@ -141,11 +143,10 @@ INIT
 fi
 stage=$out/initramfs
 mkdir -p "$stage/acpi/kernel/firmware/acpi" "$stage/root"/{bin,proc,sys,dev,tmp,egm/tests}
+acpi_sources=$(cat "$out/platform/acpi-sources")
 if [ "$arch" = x86_64 ]; then
 	"$builder" dsdt "$pfile" "$qemu_dsl" >"$out/platform/dsdt.dsl"
-	acpi_sources=dsdt.dsl
-else
-	acpi_sources="gpus-ssdt.asl srat.dsl"
+	acpi_sources="dsdt.dsl $acpi_sources"
 fi
 for src in $acpi_sources; do
 	(cd "$out/platform" && iasl "$src" >>iasl.log 2>&1) ||
@@ -215,7 +216,8 @@ for attempt in 1 2 3; do
 	set +e
 	timeout "$timeout_s" "${qemu_base[@]}" "${qemu_platform_args[@]}" \
 		-initrd "$out/initrd" -append "$cmdline" \
-		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on \
+		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on \
+		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot,bus=pcie.0 \
 		-serial "file:$out/console.log" "${tap_args[@]}" \
 		>"$out/qemu.log" 2>&1 &
 	qemu_pid=$!

@@ -6,9 +6,10 @@
  *   egm-platform check FILE           parse and print the layout
  *   egm-platform build FILE OUTDIR [arm64]
  *                                     QEMU arguments, kernel command line,
- *                                     retired-pages tables, test expectations;
- *                                     for arm64 also the GPU nodes (SSDT) and
- *                                     the SRAT, as ACPI sources
+ *                                     retired-pages tables, test expectations,
+ *                                     and the ACPI sources acpi-sources lists
+ *                                     (GPU nodes, SRAT, SLIT where QEMU's
+ *                                     own tables lack them)
  *   egm-platform dsdt FILE QEMU.dsl   (x86) QEMU's disassembled DSDT, made
  *                                     revision 2, with the GPU nodes' EGM _DSD
  */
@@ -26,6 +27,7 @@
 #define VIRT_FLASH1_BASE ((uint64_t)0x04000000)
 #define VIRT_FLASH1_SIZE ((uint64_t)0x04000000)
 #define RETIRED_TABLE_ENTRIES 4096
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define DSDT_REV1 "DefinitionBlock (\"\", \"DSDT\", 1,"
 #define DSDT_REV2 "DefinitionBlock (\"\", \"DSDT\", 2,"
 
@@ -117,6 +119,51 @@ static unsigned int max_pxm(const struct platform *plat)
 	return max;
 }
 
+/* A socket's DRAM node after the first (grace), by its PXM = socket. */
+static const struct plat_socket *socket_with_dram(const struct platform *plat,
+						  unsigned int pxm)
+{
+	if (plat->topology != PLAT_GRACE || pxm == 0 || pxm >= plat->nr_sockets)
+		return NULL;
+	return &plat->sockets[pxm];
+}
+
+static const struct plat_socket *socket_with_egm(const struct platform *plat,
+						 unsigned int pxm)
+{
+	for (unsigned int i = 0; i < plat->nr_sockets; i++)
+		if (plat->sockets[i].pxm == pxm)
+			return &plat->sockets[i];
+	return NULL;
+}
+
+/* grace: socket i's CPU is vCPU i; one socket has both. */
+static void print_node0_cpus(FILE *f, const struct platform *plat)
+{
+	fprintf(f, "cpus=%s", plat->topology == PLAT_GRACE &&
+		plat->nr_sockets > 1 ? "0" : "0-1");
+}
+
+static void write_gpu_devices(FILE *f, const struct platform *plat)
+{
+	for (unsigned int g = 0; g < plat->nr_gpus; g++) {
+		const struct plat_gpu *gpu = &plat->gpus[g];
+
+		/* QEMU's edu device stands in for each GPU's PCI function. */
+		if (plat->topology != PLAT_GRACE) {
+			/* QEMU reads the slot of addr= in hex. */
+			fprintf(f, "-device\nedu,addr=%x.0\n", gpu->slot);
+			continue;
+		}
+		/* A root bridge with the socket's PXM, root port RP00, GPU0. */
+		fprintf(f, "-device\npxb-pcie,id=pxb%u,bus_nr=%u,numa_node=%u,bus=pcie.0\n",
+			g, gpu->bus, gpu->socket);
+		fprintf(f, "-device\npcie-root-port,id=rp%u,bus=pxb%u,chassis=%u,addr=0.0\n",
+			g, g, g + 1);
+		fprintf(f, "-device\nedu,bus=rp%u,addr=0.0\n", g);
+	}
+}
+
 static void write_qemu_args(const struct platform *plat, const char *dir)
 {
 	FILE *f = open_out(dir, "qemu-args");
@@ -124,46 +171,53 @@ static void write_qemu_args(const struct platform *plat, const char *dir)
 	unsigned int top = max_pxm(plat);
 
 	for (unsigned int i = 0; i < plat->nr_sockets; i++)
-		total += plat->sockets[i].size;
+		total += plat->sockets[i].size + plat->sockets[i].dram_size;
 	if (plat->arch == PLAT_ARM64)
 		total += PLAT_FIRMWARE_NODE_SIZE;
-	fprintf(f, "-machine\n%s\n-smp\n2\n-m\n%" PRIu64 "M\n",
-		plat->arch == PLAT_ARM64 ? "virt" : "q35", total >> 20);
+	/* grace: one vCPU per socket, each its own package and cache. */
+	fprintf(f, "-machine\n%s\n-smp\n%s\n-m\n%" PRIu64 "M\n",
+		plat->arch == PLAT_ARM64 ? "virt" : "q35",
+		plat->topology == PLAT_GRACE && plat->nr_sockets > 1 ?
+		"2,sockets=2,cores=1,threads=1" : "2", total >> 20);
 	/* Before any PCI device, which it then translates for. */
 	if (plat->iommu)
 		fprintf(f, "-device\nintel-iommu,intremap=on\n");
 	fprintf(f, "-object\nmemory-backend-ram,id=ram0,size=%" PRIu64 "M\n",
 		plat->ram >> 20);
-	fprintf(f, "-numa\nnode,nodeid=0,cpus=0-1,memdev=ram0\n");
+	fprintf(f, "-numa\nnode,nodeid=0,");
+	print_node0_cpus(f, plat);
+	fprintf(f, ",memdev=ram0\n");
 	/* QEMU wants node ids without holes: the empty nodes fill them. */
 	for (unsigned int pxm = 1; pxm <= top; pxm++) {
-		const struct plat_socket *s = NULL;
+		const struct plat_socket *s = socket_with_egm(plat, pxm);
+		const struct plat_socket *dram = socket_with_dram(plat, pxm);
 
-		for (unsigned int i = 0; i < plat->nr_sockets; i++)
-			if (plat->sockets[i].pxm == pxm)
-				s = &plat->sockets[i];
-		if (!s && pxm == 1 && plat->arch == PLAT_ARM64) {
+		if (dram) {
+			fprintf(f, "-object\nmemory-backend-ram,id=dram%u,size=%" PRIu64 "M\n",
+				pxm, dram->dram_size >> 20);
+			fprintf(f, "-numa\nnode,nodeid=%u,cpus=%u,memdev=dram%u\n",
+				pxm, pxm, pxm);
+		} else if (!s && plat->arch == PLAT_ARM64 &&
+			   pxm == PLAT_ARM64_FIRMWARE_PXM(plat)) {
 			fprintf(f, "-object\nmemory-backend-ram,id=firmware,size=%" PRIu64 "M\n",
 				PLAT_FIRMWARE_NODE_SIZE >> 20);
-			fprintf(f, "-numa\nnode,nodeid=1,memdev=firmware\n");
-			continue;
-		}
-		if (!s) {
+			fprintf(f, "-numa\nnode,nodeid=%u,memdev=firmware\n", pxm);
+		} else if (!s) {
 			fprintf(f, "-numa\nnode,nodeid=%u\n", pxm);
-			continue;
+		} else {
+			fprintf(f, "-object\nmemory-backend-ram,id=egm%u,size=%" PRIu64 "M\n",
+				pxm, s->size >> 20);
+			fprintf(f, "-numa\nnode,nodeid=%u,memdev=egm%u\n", pxm, pxm);
 		}
-		fprintf(f, "-object\nmemory-backend-ram,id=egm%u,size=%" PRIu64 "M\n",
-			pxm, s->size >> 20);
-		fprintf(f, "-numa\nnode,nodeid=%u,memdev=egm%u\n", pxm, pxm);
 	}
-	/* QEMU's edu device stands in for each GPU's PCI function. */
-	for (unsigned int g = 0; g < plat->nr_gpus; g++)
-		/* QEMU reads the slot of addr= in hex. */
-		fprintf(f, "-device\nedu,addr=%x.0\n", plat->gpus[g].slot);
-	for (unsigned int i = 0; i < plat->nr_sockets; i++)
+	write_gpu_devices(f, plat);
+	for (unsigned int i = 0; plat->topology != PLAT_GRACE && i < plat->nr_sockets; i++)
 		fprintf(f, "-device\nloader,file=%s/retired-pxm%u.bin,addr=%#" PRIx64
 			",force-raw=on\n", dir, plat->sockets[i].pxm,
 			plat->sockets[i].retired_table);
+	for (unsigned int g = 0; plat->topology == PLAT_GRACE && g < plat->nr_gpus; g++)
+		fprintf(f, "-device\nloader,file=%s/retired-gpu%u.bin,addr=%#" PRIx64
+			",force-raw=on\n", dir, g, plat->gpus[g].retired_table);
 	close_out(f);
 }
 
@@ -181,8 +235,12 @@ static void write_cmdline(const struct platform *plat, const char *dir)
 	FILE *f = open_out(dir, "cmdline");
 
 	if (plat->arch == PLAT_ARM64) {
+		uint64_t visible = plat->ram;
+
+		for (unsigned int i = 0; i < plat->nr_sockets; i++)
+			visible += plat->sockets[i].dram_size;
 		fprintf(f, "mem=%" PRIu64 "M\n",
-			(plat->ram - ARM64_HIDDEN_TOP_OF_RAM) >> 20);
+			(visible - ARM64_HIDDEN_TOP_OF_RAM) >> 20);
 		close_out(f);
 		return;
 	}
@@ -203,28 +261,48 @@ static void write_cmdline(const struct platform *plat, const char *dir)
 	close_out(f);
 }
 
+static void write_table(const char *dir, const char *name, uint64_t count,
+			const uint64_t *entries, unsigned int nr)
+{
+	FILE *f = open_out(dir, name);
+
+	/*
+	 * Firmware's table is little-endian, like the hosts we build on.
+	 * Only the entries are written: the rest of the firmware area is
+	 * zero, as is all of the guest's memory at start.
+	 */
+	if (fwrite(&count, sizeof(count), 1, f) != 1 ||
+	    fwrite(entries, sizeof(entries[0]), nr, f) != nr)
+		die("cannot write %s", name);
+	close_out(f);
+}
+
 static void write_retired_tables(const struct platform *plat, const char *dir)
 {
+	static uint64_t table[RETIRED_TABLE_ENTRIES];
+	char name[64];
+
+	if (plat->topology == PLAT_GRACE) {
+		for (unsigned int g = 0; g < plat->nr_gpus; g++) {
+			const struct plat_socket *s = &plat->sockets[plat->gpus[g].socket];
+			unsigned int n = plat_gpu_retired_table(plat, g, table,
+								RETIRED_TABLE_ENTRIES);
+
+			snprintf(name, sizeof(name), "retired-gpu%u.bin", g);
+			write_table(dir, name, s->retired_count_set ? s->retired_count : n,
+				    table, n);
+		}
+		return;
+	}
 	for (unsigned int i = 0; i < plat->nr_sockets; i++) {
 		const struct plat_socket *s = &plat->sockets[i];
-		static uint64_t table[1 + RETIRED_TABLE_ENTRIES];
-		char name[64];
-		FILE *f;
 
-		table[0] = s->retired_count_set ? s->retired_count : s->nr_retired;
 		for (unsigned int r = 0; r < s->nr_retired; r++)
-			table[1 + r] = plat_retired_address(s, r);
+			table[r] = plat_retired_address(s, r);
 		snprintf(name, sizeof(name), "retired-pxm%u.bin", s->pxm);
-		f = open_out(dir, name);
-		/*
-		 * Firmware's table is little-endian, like the hosts we build
-		 * on. Only the entries are written: the rest of the firmware
-		 * area is zero, as is all of the guest's memory at start.
-		 */
-		if (fwrite(table, sizeof(table[0]), 1 + s->nr_retired, f) !=
-		    1 + s->nr_retired)
-			die("cannot write %s", name);
-		close_out(f);
+		write_table(dir, name,
+			    s->retired_count_set ? s->retired_count : s->nr_retired,
+			    table, s->nr_retired);
 	}
 }
 
@@ -254,10 +332,33 @@ static struct region_view region_as_firmware_says(const struct platform *plat,
 
 static int pxm_in_srat(const struct platform *plat, uint64_t pxm)
 {
-	for (unsigned int i = 0; i < plat->nr_sockets; i++)
-		if (plat->sockets[i].pxm == pxm)
-			return 1;
-	return 0;
+	return socket_with_egm(plat, pxm) != NULL;
+}
+
+/* Every address any of the socket's tables lists, each once. */
+static void print_region_entries(FILE *f, const struct platform *plat,
+				 unsigned int socket)
+{
+	static uint64_t table[RETIRED_TABLE_ENTRIES], seen[2 * RETIRED_TABLE_ENTRIES];
+	unsigned int nr_seen = 0;
+
+	for (unsigned int g = 0; g < plat->nr_gpus; g++) {
+		unsigned int n;
+
+		if (plat->gpus[g].socket != socket)
+			continue;
+		n = plat_gpu_retired_table(plat, g, table, RETIRED_TABLE_ENTRIES);
+		for (unsigned int e = 0; e < n; e++) {
+			unsigned int k = 0;
+
+			while (k < nr_seen && seen[k] != table[e])
+				k++;
+			if (k < nr_seen || nr_seen == ARRAY_LEN(seen))
+				continue;
+			seen[nr_seen++] = table[e];
+			fprintf(f, "%s%#" PRIx64, nr_seen > 1 ? " " : "", table[e]);
+		}
+	}
 }
 
 static void write_env(const struct platform *plat, const char *dir)
@@ -265,6 +366,7 @@ static void write_env(const struct platform *plat, const char *dir)
 	FILE *f = open_out(dir, "platform.env");
 
 	fprintf(f, "PLATFORM=%s\n", plat->name);
+	fprintf(f, "TOPOLOGY=%s\n", plat->topology == PLAT_GRACE ? "grace" : "flat");
 	fprintf(f, "EXPECT_DEVICES=\"%s\"\n", plat->expect_devices);
 	fprintf(f, "EXPECT_LOGS=%u\n", plat->nr_expect_logs);
 	for (unsigned int i = 0; i < plat->nr_expect_logs; i++)
@@ -274,7 +376,6 @@ static void write_env(const struct platform *plat, const char *dir)
 		fprintf(f, "%s%u", i ? " " : "", plat->sockets[i].pxm);
 	fprintf(f, "\"\n");
 	for (unsigned int i = 0; i < plat->nr_sockets; i++) {
-		const struct plat_socket *s = &plat->sockets[i];
 		struct region_view r = region_as_firmware_says(plat, i);
 
 		fprintf(f, "REGION_%" PRIu64 "_BASE=%#" PRIx64 "\n", r.pxm, r.base);
@@ -282,20 +383,24 @@ static void write_env(const struct platform *plat, const char *dir)
 		/* Whether SRAT has this PXM, so that the region has a NUMA node. */
 		fprintf(f, "REGION_%" PRIu64 "_IN_SRAT=%d\n", r.pxm,
 			pxm_in_srat(plat, r.pxm));
-		fprintf(f, "REGION_%" PRIu64 "_RETIRED_TABLE=%#" PRIx64 "\n", r.pxm,
-			s->retired_table);
-		/* What the table lists, for the tests' own computation. */
+		/* What the tables list, for the tests' own computation. */
 		fprintf(f, "REGION_%" PRIu64 "_RETIRED_ENTRIES=\"", r.pxm);
-		for (unsigned int e = 0; e < s->nr_retired; e++)
-			fprintf(f, "%s%#" PRIx64, e ? " " : "",
-				plat_retired_address(s, e));
+		print_region_entries(f, plat, i);
 		fprintf(f, "\"\n");
 		fprintf(f, "REGION_%" PRIu64 "_GPUS=\"", r.pxm);
-		for (unsigned int g = 0, n = 0; g < plat->nr_gpus; g++)
-			if (plat->gpus[g].socket == i)
-				fprintf(f, "%s0000:00:%02x.0", n++ ? " " : "",
-					plat->gpus[g].slot);
+		for (unsigned int g = 0, n = 0; g < plat->nr_gpus; g++) {
+			char pci[32];
+
+			if (plat->gpus[g].socket != i)
+				continue;
+			plat_gpu_pci_name(plat, g, pci, sizeof(pci));
+			fprintf(f, "%s%s", n++ ? " " : "", pci);
+		}
 		fprintf(f, "\"\n");
+		/* The CPUs of its socket (grace), where its scrub must run. */
+		fprintf(f, "REGION_%" PRIu64 "_CPUS=\"%s\"\n", r.pxm,
+			plat->topology != PLAT_GRACE ? "" :
+			plat->nr_sockets == 1 ? "0 1" : i ? "1" : "0");
 	}
 	close_out(f);
 }
@@ -311,26 +416,47 @@ static void print_layout(const struct platform *plat)
 		       " MiB%s, %u retired, GPUs:", s->pxm, s->base,
 		       s->base + s->size - 1, s->size >> 20,
 		       s->visible ? " (left in System RAM)" : "", s->nr_retired);
-		for (unsigned int g = 0; g < plat->nr_gpus; g++)
-			if (plat->gpus[g].socket == i)
-				printf(" 00:%02x.0", plat->gpus[g].slot);
+		for (unsigned int g = 0; g < plat->nr_gpus; g++) {
+			char pci[32];
+
+			if (plat->gpus[g].socket != i)
+				continue;
+			plat_gpu_pci_name(plat, g, pci, sizeof(pci));
+			printf(" %s", pci);
+			if (plat->topology == PLAT_GRACE)
+				printf(" (table %#" PRIx64 ")", plat->gpus[g].retired_table);
+		}
 		printf("\n");
 	}
 	printf("  expected devices: %s\n",
 	       plat->expect_devices[0] ? plat->expect_devices : "none");
 }
 
+/* The order firmware writes the properties in (GpuDsdAmlGeneration.c). */
+static const enum plat_prop firmware_prop_order[PLAT_NR_PROPS] = {
+	PLAT_PROP_GPU_MEM_BASE, PLAT_PROP_GPU_MEM_PXM_START,
+	PLAT_PROP_GPU_MEM_PXM_COUNT, PLAT_PROP_GPU_MEM_SIZE,
+	PLAT_PROP_EGM_BASE, PLAT_PROP_EGM_SIZE, PLAT_PROP_EGM_PXM,
+	PLAT_PROP_EGM_RETIRED,
+};
+
+/*
+ * Values are written as plain numbers: iasl encodes each in its smallest
+ * AML form (Zero, One, Byte... QWord), as firmware's generator does.
+ */
 static void print_dsd(FILE *f, const struct platform *plat, unsigned int gpu,
 		      const char *indent)
 {
 	fprintf(f, "%sName (_DSD, Package ()\n%s{\n", indent, indent);
 	fprintf(f, "%s    ToUUID (\"" DSD_UUID "\"),\n", indent);
 	fprintf(f, "%s    Package ()\n%s    {\n", indent, indent);
-	for (int p = 0; p < PLAT_NR_PROPS; p++) {
+	for (int i = 0; i < PLAT_NR_PROPS; i++) {
+		enum plat_prop p = plat->topology == PLAT_GRACE ?
+				   firmware_prop_order[i] : (enum plat_prop)i;
 		uint64_t value;
 
 		if (plat_gpu_prop(plat, gpu, p, &value))
-			fprintf(f, "%s        Package () { \"nvidia,%s\", 0x%016" PRIX64
+			fprintf(f, "%s        Package () { \"nvidia,%s\", 0x%" PRIX64
 			       " },\n", indent, plat_prop_names[p], value);
 	}
 	fprintf(f, "%s    }\n%s})\n", indent, indent);
@@ -389,11 +515,173 @@ static void print_srat_memory(FILE *f, uint64_t pxm, uint64_t base, uint64_t len
 }
 
 /*
- * arm64: QEMU's SRAT as it is, plus the flash that holds UEFI's variables:
- * UEFI maps it for its runtime services with a cacheable attribute, which
- * Linux counts as memory, and memory that no SRAT entry covers makes Linux
- * give up on NUMA. Same OEM IDs, higher revision: the kernel's initrd table
- * upgrade replaces QEMU's.
+ * grace: one SSDT per GPU root bridge, as firmware has one per PCIe root
+ * bridge: root port RP00 (_ADR 0) and under it GPU0 (_ADR 0) with the
+ * _DSD. QEMU names an expander bridge PC<bus> and gives it _PXM from its
+ * numa_node (firmware: PCI<ctrl>/PC<socket><ctrl>, _SEG per controller).
+ */
+static void write_root_bridge_ssdts(const struct platform *plat, const char *dir,
+				    FILE *sources)
+{
+	for (unsigned int g = 0; g < plat->nr_gpus; g++) {
+		unsigned int bus = plat->gpus[g].bus;
+		char name[64];
+		FILE *f;
+
+		snprintf(name, sizeof(name), "ssdt-pc%02x.asl", bus);
+		fprintf(sources, "%s\n", name);
+		f = open_out(dir, name);
+		fprintf(f, "DefinitionBlock (\"\", \"SSDT\", 2, \"NVIDIA\", \"EGMPC%02X\", 0x00000001)\n{\n",
+			bus);
+		fprintf(f, "    External (\\_SB.PC%02X, DeviceObj)\n\n    Scope (\\_SB.PC%02X)\n    {\n",
+			bus, bus);
+		fprintf(f, "        Device (RP00)\n        {\n            Name (_ADR, Zero)\n");
+		fprintf(f, "            Device (GPU0)\n            {\n                Name (_ADR, Zero)\n");
+		print_dsd(f, plat, g, "                ");
+		fprintf(f, "            }\n        }\n    }\n}\n");
+		close_out(f);
+	}
+}
+
+static void print_table_header(FILE *f, const char *sig, unsigned int revision)
+{
+	/* QEMU's OEM IDs and a higher OEM revision: the initrd's copy wins. */
+	fprintf(f, "Signature : \"%s\"\nTable Length : 00000000\nRevision : %02X\n"
+		"Checksum : 00\nOem ID : \"BOCHS \"\nOem Table ID : \"BXPC    \"\n"
+		"Oem Revision : 00000002\nAsl Compiler ID : \"INTL\"\n"
+		"Asl Compiler Revision : 00000000\n\n", sig, revision);
+}
+
+/* A zero-length affinity entry: a node with neither memory nor CPUs. */
+static void print_srat_hotplug_node(FILE *f, uint64_t pxm)
+{
+	fprintf(f, "Subtable Type : 01\nLength : 28\nProximity Domain : %08" PRIX64 "\n"
+		"Reserved1 : 0000\nBase Address : 0000000000000000\n"
+		"Address Length : 0000000000000000\nReserved2 : 00000000\n"
+		"Flags (decoded below) : 00000003\nEnabled : 1\nHot Pluggable : 1\n"
+		"Non-Volatile : 0\nReserved3 : 0000000000000000\n\n", pxm);
+}
+
+static void print_srat_cpu(FILE *f, const struct platform *plat, unsigned int cpu,
+			   unsigned int pxm)
+{
+	if (plat->arch == PLAT_ARM64)
+		fprintf(f, "Subtable Type : 03\nLength : 12\nProximity Domain : %08X\n"
+			"Acpi Processor UID : %08X\nFlags (decoded below) : 00000001\n"
+			"Enabled : 1\nClock Domain : 00000000\n\n", pxm, cpu);
+	else
+		fprintf(f, "Subtable Type : 00\nLength : 10\nProximity Domain Low(8) : %02X\n"
+			"Apic ID : %02X\nFlags (decoded below) : 00000001\nEnabled : 1\n"
+			"Local Sapic EID : 00\nProximity Domain High(24) : 000000\n"
+			"Clock Domain : 00000000\n\n", pxm, cpu);
+}
+
+/*
+ * grace: SRAT as firmware's SratParser and GicCParser write it: each CPU
+ * in its socket's PXM, each socket's DRAM there too, every EGM and GPU PXM
+ * a zero-length hot-pluggable entry, and each GPU PXM a Generic Initiator
+ * naming the GPU's PCI function.
+ */
+static void write_grace_srat(const struct platform *plat, FILE *f)
+{
+	for (unsigned int cpu = 0; cpu < 2; cpu++)
+		print_srat_cpu(f, plat, cpu, plat->nr_sockets > 1 ? cpu : 0);
+	if (plat->arch == PLAT_ARM64) {
+		print_srat_memory(f, 0, VIRT_FLASH1_BASE, VIRT_FLASH1_SIZE);
+		print_srat_memory(f, 0, PLAT_VIRT_RAM_START, plat->ram);
+	} else {
+		/* q35: 640 KiB, then up to 2 GiB, then the rest from 4 GiB. */
+		print_srat_memory(f, 0, 0, 0xa0000);
+		print_srat_memory(f, 0, 0x100000, (2ULL << 30) - 0x100000);
+		print_srat_memory(f, 0, 4ULL << 30, plat->ram - (2ULL << 30));
+	}
+	for (unsigned int i = 1; i < plat->nr_sockets; i++)
+		print_srat_memory(f, i, plat->sockets[i].dram_base,
+				  plat->sockets[i].dram_size);
+	for (unsigned int i = 0; i < plat->nr_sockets; i++)
+		print_srat_hotplug_node(f, plat->sockets[i].pxm);
+	for (unsigned int g = 0; g < plat->nr_gpus; g++) {
+		for (unsigned int k = 0; k < PLAT_GPU_PXMS; k++) {
+			unsigned int pxm = plat_gpu_pxm_start(plat, g) + k;
+
+			print_srat_hotplug_node(f, pxm);
+			/* PCI handle: segment 0, then bus << 8 | devfn. */
+			fprintf(f, "Subtable Type : 05\nLength : 20\nReserved1 : 00\n"
+				"Device Handle Type : 01\nProximity Domain : %08X\n"
+				"Device Handle : 00 00 00 %02X 00 00 00 00 00 00 00 00 00 00 00 00\n"
+				"Flags (decoded below) : 00000003\nEnabled : 1\n"
+				"Reserved2 : 00000000\n\n", pxm, plat->gpus[g].bus + 1);
+		}
+	}
+}
+
+/*
+ * grace: the SLIT as firmware's SlitParser fills it: 10 to itself, 11
+ * between PXMs of one socket's CPU and its EGM or one GPU's partitions,
+ * 0xFF from what is no initiator (EGM) and for unused PXMs. Firmware takes
+ * the remote distances from the board's device tree; these are ours.
+ */
+enum { SLIT_REMOTE_CPU = 40, SLIT_LOCAL_GPU = 80, SLIT_REMOTE_GPU = 120 };
+
+struct pxm_role {
+	enum { PXM_UNUSED, PXM_CPU, PXM_EGM, PXM_GPU } kind;
+	unsigned int socket;
+	unsigned int gpu;
+};
+
+static struct pxm_role pxm_role(const struct platform *plat, unsigned int pxm)
+{
+	struct pxm_role r = { PXM_UNUSED, 0, 0 };
+
+	if (pxm < plat->nr_sockets)
+		return (struct pxm_role){ PXM_CPU, pxm, 0 };
+	for (unsigned int i = 0; i < plat->nr_sockets; i++)
+		if (plat->sockets[i].pxm == pxm)
+			return (struct pxm_role){ PXM_EGM, i, 0 };
+	for (unsigned int g = 0; g < plat->nr_gpus; g++)
+		if (pxm - plat_gpu_pxm_start(plat, g) < PLAT_GPU_PXMS)
+			return (struct pxm_role){ PXM_GPU, plat->gpus[g].socket, g };
+	return r;
+}
+
+static unsigned int slit_distance(const struct platform *plat, unsigned int from,
+				  unsigned int to)
+{
+	struct pxm_role a = pxm_role(plat, from), b = pxm_role(plat, to);
+	bool local = a.socket == b.socket;
+
+	if (from == to)
+		return 10;
+	if (a.kind == PXM_UNUSED || b.kind == PXM_UNUSED || a.kind == PXM_EGM)
+		return 0xff;
+	if (a.kind == PXM_GPU && b.kind == PXM_GPU)
+		return a.gpu == b.gpu ? 11 : SLIT_REMOTE_GPU;
+	if (a.kind == PXM_GPU || b.kind == PXM_GPU)
+		return local ? SLIT_LOCAL_GPU : SLIT_REMOTE_GPU;
+	return local ? 11 : SLIT_REMOTE_CPU;
+}
+
+static void write_grace_slit(const struct platform *plat, const char *dir)
+{
+	FILE *f = open_out(dir, "slit.dsl");
+	unsigned int n = plat_gpu_pxm_start(plat, plat->nr_gpus);
+
+	print_table_header(f, "SLIT", 1);
+	fprintf(f, "Localities : %016X\n", n);
+	for (unsigned int from = 0; from < n; from++) {
+		fprintf(f, "Locality %3u :", from);
+		for (unsigned int to = 0; to < n; to++)
+			fprintf(f, " %02X", slit_distance(plat, from, to));
+		fprintf(f, "\n");
+	}
+	close_out(f);
+}
+
+/*
+ * arm64 (flat): QEMU's SRAT as it is, plus the flash that holds UEFI's
+ * variables: UEFI maps it for its runtime services with a cacheable
+ * attribute, which Linux counts as memory, and memory that no SRAT entry
+ * covers makes Linux give up on NUMA. grace, both hosts: firmware's shape.
  */
 static void write_srat(const struct platform *plat, const char *dir)
 {
@@ -401,15 +689,15 @@ static void write_srat(const struct platform *plat, const char *dir)
 	unsigned int top = max_pxm(plat);
 	uint64_t at = plat->firmware_node + PLAT_FIRMWARE_NODE_SIZE;
 
-	fprintf(f, "Signature : \"SRAT\"\nTable Length : 00000000\nRevision : 03\n"
-		"Checksum : 00\nOem ID : \"BOCHS \"\nOem Table ID : \"BXPC    \"\n"
-		"Oem Revision : 00000002\nAsl Compiler ID : \"INTL\"\n"
-		"Asl Compiler Revision : 00000000\n\nTable Revision : 00000001\n"
-		"Reserved : 0000000000000000\n\n");
+	print_table_header(f, "SRAT", 3);
+	fprintf(f, "Table Revision : 00000001\nReserved : 0000000000000000\n\n");
+	if (plat->topology == PLAT_GRACE) {
+		write_grace_srat(plat, f);
+		close_out(f);
+		return;
+	}
 	for (unsigned int cpu = 0; cpu < 2; cpu++)
-		fprintf(f, "Subtable Type : 03\nLength : 12\nProximity Domain : 00000000\n"
-			"Acpi Processor UID : %08X\nFlags (decoded below) : 00000001\n"
-			"Enabled : 1\nClock Domain : 00000000\n\n", cpu);
+		print_srat_cpu(f, plat, cpu, 0);
 	print_srat_memory(f, 0, VIRT_FLASH1_BASE, VIRT_FLASH1_SIZE);
 	print_srat_memory(f, 0, PLAT_VIRT_RAM_START, plat->ram);
 	print_srat_memory(f, 1, plat->firmware_node, PLAT_FIRMWARE_NODE_SIZE);
@@ -420,6 +708,29 @@ static void write_srat(const struct platform *plat, const char *dir)
 				at += plat->sockets[i].size;
 			}
 	close_out(f);
+}
+
+/*
+ * The ACPI tables the kernel takes from the initrd, besides x86's DSDT,
+ * and the list of their sources for the runner.
+ */
+static void write_acpi_tables(const struct platform *plat, const char *dir)
+{
+	FILE *sources = open_out(dir, "acpi-sources");
+
+	if (plat->topology == PLAT_GRACE) {
+		write_root_bridge_ssdts(plat, dir, sources);
+		write_grace_slit(plat, dir);
+		fprintf(sources, "slit.dsl\n");
+	} else if (plat->arch == PLAT_ARM64) {
+		write_gpu_ssdt(plat, dir);
+		fprintf(sources, "gpus-ssdt.asl\n");
+	}
+	if (plat->topology == PLAT_GRACE || plat->arch == PLAT_ARM64) {
+		write_srat(plat, dir);
+		fprintf(sources, "srat.dsl\n");
+	}
+	close_out(sources);
 }
 
 /* The GPU in a slot, from the name QEMU gives root-bus devices: S<devfn>. */
@@ -454,7 +765,8 @@ static void patch_dsdt(const struct platform *plat, const char *dsl_path)
 			revised = true;
 			continue;
 		}
-		int gpu = gpu_for_device_line(plat, line);
+		int gpu = plat->topology == PLAT_GRACE ? -1 :
+			  gpu_for_device_line(plat, line);
 
 		if (gpu >= 0) {
 			char indent[64];
@@ -483,7 +795,7 @@ static void patch_dsdt(const struct platform *plat, const char *dsl_path)
 	}
 	if (!revised)
 		die("%s: no revision-1 DSDT DefinitionBlock line", dsl_path);
-	if (found != plat->nr_gpus)
+	if (plat->topology != PLAT_GRACE && found != plat->nr_gpus)
 		die("%s: a GPU slot has no device node (was QEMU started with every GPU?)",
 		    dsl_path);
 	free(text);
@@ -505,10 +817,7 @@ int main(int argc, char **argv)
 		write_cmdline(&plat, argv[3]);
 		write_retired_tables(&plat, argv[3]);
 		write_env(&plat, argv[3]);
-		if (plat.arch == PLAT_ARM64) {
-			write_gpu_ssdt(&plat, argv[3]);
-			write_srat(&plat, argv[3]);
-		}
+		write_acpi_tables(&plat, argv[3]);
 		return 0;
 	}
 	if (argc == 4 && !strcmp(argv[1], "dsdt")) {

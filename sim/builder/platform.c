@@ -20,6 +20,14 @@
 #define FIRMWARE_AREA_SIZE MIB
 /* Tables lie 64 KiB apart; closer on hosts with more than 16 sockets. */
 #define RETIRED_TABLE_STRIDE(nr_sockets) ((nr_sockets) > 16 ? 32 * 1024 : 64 * 1024)
+/* grace: DRAM of each socket after the first, as a NUMA node of its own. */
+#define GRACE_SOCKET_DRAM GIB
+/* grace: a root bridge per GPU on buses 0x10, 0x20, ...: room for 8. */
+#define GRACE_BUS_STRIDE 0x10
+#define GRACE_MAX_GPUS 8
+/* EFI_SIZE_TO_PAGES(8 + 8 * 4096) pages, or the one zeroed page. */
+#define GRACE_FULL_TABLE_SIZE (9 * 4096ULL)
+#define GRACE_EMPTY_TABLE_SIZE 4096ULL
 
 const char *const plat_prop_names[PLAT_NR_PROPS] = {
 	[PLAT_PROP_EGM_BASE] = "egm-base-pa",
@@ -226,9 +234,13 @@ static int parse_gpu(struct platform *plat, char **words, int n,
 			return -1;
 		}
 	}
-	if (!have_slot)
-		return fail(err, err_len, "line %u: gpu needs slot=", line);
-	for (unsigned int i = 0; i < plat->nr_gpus; i++)
+	/* The grace topology gives each GPU a root bridge of its own. */
+	if (have_slot == (plat->topology == PLAT_GRACE))
+		return fail(err, err_len,
+			    plat->topology == PLAT_GRACE ?
+			    "line %u: a gpu of the grace topology has no slot=" :
+			    "line %u: gpu needs slot=", line);
+	for (unsigned int i = 0; have_slot && i < plat->nr_gpus; i++)
 		if (plat->gpus[i].slot == g->slot)
 			return fail(err, err_len, "line %u: slot %u used twice",
 				    line, g->slot);
@@ -283,6 +295,59 @@ static int parse_retired(struct platform *plat, char **words, int n,
 			return -1;
 	}
 	return 0;
+}
+
+/* gpu-retired OFFSET...: entries only the last GPU's own table lists. */
+static int parse_gpu_retired(struct platform *plat, char **words, int n,
+			     unsigned int line, char *err, size_t err_len)
+{
+	struct plat_gpu *g;
+	uint64_t v;
+
+	if (plat->topology != PLAT_GRACE || !plat->nr_gpus)
+		return fail(err, err_len,
+			    "line %u: gpu-retired follows a gpu of the grace topology",
+			    line);
+	g = &plat->gpus[plat->nr_gpus - 1];
+	for (int i = 1; i < n; i++) {
+		if (plat_parse_size(words[i], &v))
+			return fail(err, err_len, "line %u: bad offset '%s'",
+				    line, words[i]);
+		if (g->nr_own_retired == PLAT_MAX_GPU_RETIRED)
+			return fail(err, err_len,
+				    "line %u: more than %d entries of one GPU",
+				    line, PLAT_MAX_GPU_RETIRED);
+		g->own_retired[g->nr_own_retired++] = v;
+	}
+	return 0;
+}
+
+unsigned int plat_gpu_retired_table(const struct platform *plat,
+				    unsigned int gpu, uint64_t *out,
+				    unsigned int max)
+{
+	const struct plat_gpu *g = &plat->gpus[gpu];
+	const struct plat_socket *s = &plat->sockets[g->socket];
+	unsigned int n = 0;
+
+	for (unsigned int r = 0; r < s->nr_retired; r++, n++)
+		if (n < max)
+			out[n] = plat_retired_address(s, r);
+	for (unsigned int r = 0; r < g->nr_own_retired; r++, n++)
+		if (n < max)
+			out[n] = s->base + g->own_retired[r];
+	return n;
+}
+
+void plat_gpu_pci_name(const struct platform *plat, unsigned int gpu,
+		       char *buf, size_t len)
+{
+	const struct plat_gpu *g = &plat->gpus[gpu];
+
+	if (plat->topology == PLAT_GRACE)
+		snprintf(buf, len, "0000:%02x:00.0", g->bus + 1);
+	else
+		snprintf(buf, len, "0000:00:%02x.0", g->slot);
 }
 
 uint64_t plat_retired_address(const struct plat_socket *s, unsigned int r)
@@ -353,6 +418,18 @@ static int parse_line(struct platform *plat, char **words, int n,
 	if (!strcmp(key, "retired") || !strcmp(key, "retired-address") ||
 	    !strcmp(key, "retired-range"))
 		return parse_retired(plat, words, n, line, err, err_len);
+	if (!strcmp(key, "gpu-retired"))
+		return parse_gpu_retired(plat, words, n, line, err, err_len);
+	if (!strcmp(key, "topology")) {
+		if (n != 2 || (strcmp(words[1], "grace") && strcmp(words[1], "flat")))
+			return fail(err, err_len,
+				    "line %u: topology is grace or flat", line);
+		if (plat->nr_sockets)
+			return fail(err, err_len,
+				    "line %u: topology comes before any socket", line);
+		plat->topology = strcmp(words[1], "grace") ? PLAT_FLAT : PLAT_GRACE;
+		return 0;
+	}
 	if (!strcmp(key, "retired-count") ||
 	    !strcmp(key, "retired-table-offset"))
 		return parse_retired_table(plat, words, n, line, err, err_len);
@@ -424,6 +501,63 @@ int plat_parse(struct platform *plat, const char *text, size_t len,
 			return fail(err, err_len, "socket with pxm %u has no gpu",
 				    plat->sockets[i].pxm);
 	}
+	if (plat->topology != PLAT_GRACE)
+		return 0;
+	if (plat->nr_sockets > PLAT_GRACE_MAX_SOCKETS || plat->iommu)
+		return fail(err, err_len,
+			    "the grace topology has at most %d sockets and no iommu",
+			    PLAT_GRACE_MAX_SOCKETS);
+	for (unsigned int i = 0; i < plat->nr_sockets; i++) {
+		const struct plat_socket *s = &plat->sockets[i];
+
+		/* Firmware: CPU PXM = socket, EGM PXM = 4 + socket. */
+		if (s->pxm != PLAT_GRACE_EGM_PXM_MIN + i)
+			return fail(err, err_len,
+				    "socket %u of the grace topology has EGM pxm %u",
+				    i, PLAT_GRACE_EGM_PXM_MIN + i);
+		if (s->retired_table_offset_set)
+			return fail(err, err_len,
+				    "the grace topology places its tables itself: no retired-table-offset");
+	}
+	return 0;
+}
+
+/*
+ * grace: each GPU gets a root bridge and a retired-pages table of its own.
+ * Firmware allocates a table per GPU: 9 pages for the full format, or one
+ * zeroed page when the socket has no list. They are laid out downwards
+ * from the top of the firmware area, so the first GPU's one page ends
+ * where the next memory (System RAM or EGM) begins: a reader that takes
+ * the full format's size from an empty table runs into it.
+ */
+static int grace_place_gpus(struct platform *plat, char *err, size_t err_len)
+{
+	uint64_t top = plat->firmware_area + FIRMWARE_AREA_SIZE;
+
+	if (plat->nr_gpus > GRACE_MAX_GPUS)
+		return fail(err, err_len, "the grace topology has at most %d GPUs",
+			    GRACE_MAX_GPUS);
+	for (unsigned int g = 0; g < plat->nr_gpus; g++) {
+		struct plat_gpu *gpu = &plat->gpus[g];
+		const struct plat_socket *s = &plat->sockets[gpu->socket];
+		unsigned int entries = s->nr_retired + gpu->nr_own_retired;
+		uint64_t size = entries ? GRACE_FULL_TABLE_SIZE : GRACE_EMPTY_TABLE_SIZE;
+
+		if (entries > PLAT_MAX_RETIRED)
+			return fail(err, err_len, "pxm %u: a GPU's table has more than %d entries",
+				    s->pxm, PLAT_MAX_RETIRED);
+		for (unsigned int r = 0; r < gpu->nr_own_retired; r++)
+			if (gpu->own_retired[r] >= s->size)
+				return fail(err, err_len,
+					    "pxm %u: gpu-retired offset %#" PRIx64 " is beyond the region",
+					    s->pxm, gpu->own_retired[r]);
+		if (top - plat->firmware_area < size)
+			return fail(err, err_len, "the GPUs' tables do not fit in the firmware area");
+		top -= size;
+		gpu->retired_table = top;
+		gpu->retired_table_size = size;
+		gpu->bus = GRACE_BUS_STRIDE * (g + 1);
+	}
 	return 0;
 }
 
@@ -456,25 +590,36 @@ int plat_layout(struct platform *plat, char *err, size_t err_len)
 	 * node order.
 	 */
 	if (plat->arch == PLAT_ARM64) {
-		plat->firmware_node = PLAT_VIRT_RAM_START + plat->ram;
-		cursor = plat->firmware_node + PLAT_FIRMWARE_NODE_SIZE;
 		for (unsigned int i = 0; i < plat->nr_sockets; i++) {
 			if (plat->sockets[i].visible)
 				return fail(err, err_len,
 					    "pxm %u: a region left in System RAM needs the x86 host (memmap=)",
 					    plat->sockets[i].pxm);
-			if (plat->sockets[i].pxm == 1)
+			if (plat->sockets[i].pxm == PLAT_ARM64_FIRMWARE_PXM(plat))
 				return fail(err, err_len,
-					    "pxm 1 is the arm64 host's firmware node");
+					    "pxm %u is the arm64 host's firmware node",
+					    plat->sockets[i].pxm);
 		}
 		if (plat->iommu)
 			return fail(err, err_len,
 				    "the emulated IOMMU is the x86 host's (intel-iommu)");
+		cursor = PLAT_VIRT_RAM_START + plat->ram;
 	} else {
 		cursor = Q35_HIGH_START + plat->ram - Q35_LOW_RAM;
 	}
 	plat->firmware_area_size = FIRMWARE_AREA_SIZE;
 	plat->firmware_area = cursor - FIRMWARE_AREA_SIZE;
+	/* grace: each further socket's own DRAM node follows node 0. */
+	for (unsigned int i = 1; plat->topology == PLAT_GRACE && i < plat->nr_sockets; i++) {
+		plat->sockets[i].dram_base = cursor;
+		plat->sockets[i].dram_size = GRACE_SOCKET_DRAM;
+		cursor += GRACE_SOCKET_DRAM;
+	}
+	if (plat->arch == PLAT_ARM64) {
+		plat->firmware_node = cursor;
+		cursor += PLAT_FIRMWARE_NODE_SIZE;
+		plat->firmware_area = cursor - FIRMWARE_AREA_SIZE;
+	}
 
 	/* Keep GPU->socket indices valid across the sort. */
 	for (unsigned int i = 0; i < plat->nr_sockets; i++)
@@ -514,6 +659,8 @@ int plat_layout(struct platform *plat, char *err, size_t err_len)
 	}
 	if (plat->nr_sockets * RETIRED_TABLE_STRIDE(plat->nr_sockets) > FIRMWARE_AREA_SIZE)
 		return fail(err, err_len, "too many sockets for the firmware area");
+	if (plat->topology == PLAT_GRACE && grace_place_gpus(plat, err, err_len))
+		return -1;
 	plat->ram_end = cursor;
 	if (!plat->expect_devices_set) {
 		for (unsigned int i = 0; i < plat->nr_sockets; i++) {
@@ -555,7 +702,8 @@ bool plat_gpu_prop(const struct platform *plat, unsigned int gpu,
 		*value = s->pxm;
 		break;
 	case PLAT_PROP_EGM_RETIRED:
-		*value = s->retired_table;
+		*value = plat->topology == PLAT_GRACE ? g->retired_table :
+							s->retired_table;
 		break;
 	/* GPU memory as on a GH200: 96 GiB per GPU at socket << 44. */
 	case PLAT_PROP_GPU_MEM_BASE:
@@ -566,7 +714,7 @@ bool plat_gpu_prop(const struct platform *plat, unsigned int gpu,
 		*value = 0x1800000000ULL;
 		break;
 	case PLAT_PROP_GPU_MEM_PXM_START:
-		*value = 16 + 8 * gpu;
+		*value = plat_gpu_pxm_start(plat, gpu);
 		break;
 	case PLAT_PROP_GPU_MEM_PXM_COUNT:
 		*value = 8;

@@ -51,10 +51,13 @@ for dev in $EXPECT_DEVICES; do
 	links=
 	for gpu in $(region_var "$pxm" GPUS); do
 		target=$(readlink -f "$sys/$gpu")
+		check "$dev: $gpu is a PCI device" test -f "/sys/bus/pci/devices/$gpu/vendor"
 		is "$dev: link $gpu points at the PCI device" "$target" \
-			"/sys/devices/pci0000:00/$gpu"
+			"$(readlink -f "/sys/bus/pci/devices/$gpu")"
 		links="$links $gpu"
 	done
+	is "$dev: gpu_devices lists the socket's GPUs, one per line" \
+		"$(cat $sys/gpu_devices)" "$(for gpu in $links; do echo $gpu; done)"
 	is "$dev: no other links" \
 		"$(find $sys/ -maxdepth 1 -type l ! -name subsystem ! -name device | xargs -n1 basename 2>/dev/null | sort | tr '\n' ' ' | sed 's/ $//')" \
 		"$(sorted_words "$links")"
