@@ -24,14 +24,18 @@ echo auto >/sys/module/nvgrace_egm/parameters/map_mode
 check "the region is claimed again after rebind" grep -q "nvgrace-egm PXM $pxm" /proc/iomem
 
 check "GPU $gpu has its link" test -L /sys/class/egm/$dev/$gpu
+check "gpu_devices lists $gpu" grep -qx "$gpu" /sys/class/egm/$dev/gpu_devices
 echo 1 >/sys/bus/pci/devices/$gpu/remove
 check_fails "hot-removing $gpu removes its link" test -L /sys/class/egm/$dev/$gpu
+check_fails "and its line in gpu_devices" grep -qx "$gpu" /sys/class/egm/$dev/gpu_devices
 check "no dangling link is left in /sys/class/egm/$dev" \
 	sh -c "! find -L /sys/class/egm/$dev/ -maxdepth 1 -type l | grep -q ."
 echo 1 >/sys/bus/pci/rescan
 check "rescanning brings the link back" test -L /sys/class/egm/$dev/$gpu
 is "the link points at the new PCI device" \
-	"$(readlink -f /sys/class/egm/$dev/$gpu)" "/sys/devices/pci0000:00/$gpu"
+	"$(readlink -f /sys/class/egm/$dev/$gpu)" "$(readlink -f /sys/bus/pci/devices/$gpu)"
+is "gpu_devices lists every GPU again" "$(cat /sys/class/egm/$dev/gpu_devices)" \
+	"$(for g in $(region_var "$pxm" GPUS); do echo $g; done | sort)"
 
 check "nvgrace-egm unloads" unload_egm
 

@@ -44,7 +44,7 @@ static void test_gpus_of_one_pxm_make_one_region(void **state)
 	assert_int_equal(r[0].nr_gpus, 2);
 	assert_int_equal(r[0].base, 5 * GIB);
 	assert_int_equal(r[0].size, 2 * GIB);
-	assert_int_equal(r[0].retired_table, 0x1000);
+	assert_int_equal(gpus[0].retired_table_room, EGM_RETIRED_TABLE_SIZE);
 	assert_int_equal(r[1].pxm, 5);
 	assert_int_equal(r[1].verdict, EGM_REGION_OK);
 	assert_int_equal(gpus[0].region, 0);
@@ -53,10 +53,12 @@ static void test_gpus_of_one_pxm_make_one_region(void **state)
 	assert_int_equal(gpus[3].region, 1);
 }
 
-static void test_disagreement_on_each_property(void **state)
+static void test_disagreement_on_each_shared_property(void **state)
 {
 	(void)state;
 	for (int prop = EGM_PROP_BASE; prop < EGM_NR_PROPS; prop++) {
+		if (!(EGM_SHARED_PROPS & (1u << prop)))
+			continue;
 		struct egm_fw_gpu gpus[] = {
 			gpu(4, 5 * GIB, 2 * GIB, 0x1000),
 			gpu(4, 5 * GIB, 2 * GIB, 0x1000),
@@ -71,6 +73,51 @@ static void test_disagreement_on_each_property(void **state)
 		assert_int_equal(r[0].bad_gpu, 2);
 		assert_int_equal(r[0].first_gpu, 0);
 	}
+}
+
+/*
+ * Real firmware gives each GPU a table of its own: the old rule that every
+ * property agree refused every GB200 socket. Each table is checked alone.
+ */
+static void test_each_gpu_has_its_own_retired_table(void **state)
+{
+	struct egm_fw_gpu gpus[] = {
+		gpu(4, 5 * GIB, 2 * GIB, 0x13ffff000),
+		gpu(4, 5 * GIB, 2 * GIB, 0x13fffe000),
+		gpu(5, 7 * GIB, 2 * GIB, 0x13fff5000),
+		gpu(5, 7 * GIB, 2 * GIB, 5 * GIB - 0x1000),
+	};
+	struct egm_fw_region r[2];
+
+	(void)state;
+	assert_int_equal(build(gpus, 4, r, 2), 2);
+	assert_int_equal(r[0].verdict, EGM_REGION_OK);
+	assert_int_equal(r[0].nr_gpus, 2);
+	assert_int_equal(r[1].verdict, EGM_REGION_OK);
+	/* Pages just below PXM 4's region at 5 GiB: that is all their room. */
+	assert_int_equal(gpus[0].retired_table_room, 0x1000);
+	assert_int_equal(gpus[1].retired_table_room, 0x2000);
+	assert_int_equal(gpus[2].retired_table_room, EGM_RETIRED_TABLE_SIZE);
+	assert_int_equal(gpus[3].retired_table_room, 0x1000);
+}
+
+static void test_one_bad_table_refuses_the_region(void **state)
+{
+	struct egm_fw_gpu gpus[] = {
+		gpu(4, 5 * GIB, 2 * GIB, 0x1000),
+		gpu(4, 5 * GIB, 2 * GIB, 0),
+		gpu(5, 7 * GIB, 2 * GIB, 0x2000),
+		gpu(5, 7 * GIB, 2 * GIB, 5 * GIB + 0x1000),
+	};
+	struct egm_fw_region r[2];
+
+	(void)state;
+	assert_int_equal(build(gpus, 4, r, 2), 2);
+	assert_int_equal(r[0].verdict, EGM_REGION_NO_RETIRED_TABLE);
+	assert_int_equal(r[0].bad_gpu, 1);
+	assert_int_equal(r[1].verdict, EGM_REGION_RETIRED_TABLE_IN_EGM);
+	assert_int_equal(r[1].bad_gpu, 3);
+	assert_int_equal(r[1].other_region, 0);
 }
 
 static void test_missing_property_refuses_region(void **state)
@@ -236,18 +283,20 @@ static void test_retired_table_room_ends_at_the_next_region(void **state)
 	(void)state;
 	assert_int_equal(build(gpus, 3, r, 3), 3);
 	assert_int_equal(r[0].verdict, EGM_REGION_OK);
-	assert_int_equal(r[0].retired_table_room, 64);
+	assert_int_equal(gpus[0].retired_table_room, 64);
 	assert_int_equal(r[1].verdict, EGM_REGION_OK);
-	assert_int_equal(r[1].retired_table_room, EGM_RETIRED_TABLE_SIZE);
+	assert_int_equal(gpus[1].retired_table_room, EGM_RETIRED_TABLE_SIZE);
 	assert_int_equal(r[2].verdict, EGM_REGION_OK);
-	assert_int_equal(r[2].retired_table_room, 16);
+	assert_int_equal(gpus[2].retired_table_room, 16);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gpus_of_one_pxm_make_one_region),
-		cmocka_unit_test(test_disagreement_on_each_property),
+		cmocka_unit_test(test_disagreement_on_each_shared_property),
+		cmocka_unit_test(test_each_gpu_has_its_own_retired_table),
+		cmocka_unit_test(test_one_bad_table_refuses_the_region),
 		cmocka_unit_test(test_missing_property_refuses_region),
 		cmocka_unit_test(test_gpu_without_pxm_has_egm_disabled),
 		cmocka_unit_test(test_range_checks),

@@ -170,6 +170,36 @@ static void test_insert_keeps_the_set_sorted_and_merged(void **state)
 	assert_int_equal(nr, -1);
 }
 
+/* Two GPUs' tables of one socket: what either lists stays retired. */
+static void test_union_of_two_tables(void **state)
+{
+	const struct egm_retired_range a[] = {
+		{ 2 * BLOCK, BLOCK }, { 10 * BLOCK, 2 * BLOCK }, { 40 * BLOCK, BLOCK },
+	};
+	const struct egm_retired_range b[] = {
+		{ 0, BLOCK }, { 11 * BLOCK, 3 * BLOCK }, { 40 * BLOCK, BLOCK },
+		{ 41 * BLOCK, BLOCK },
+	};
+	struct egm_retired_range u[7];
+
+	(void)state;
+	assert_int_equal(egm_retired_unite(a, 3, b, 4, u), 4);
+	assert_int_equal(u[0].offset, 0);
+	assert_int_equal(u[0].size, BLOCK);
+	assert_int_equal(u[1].offset, 2 * BLOCK);
+	/* Overlapping ranges merge, and touching ones. */
+	assert_int_equal(u[2].offset, 10 * BLOCK);
+	assert_int_equal(u[2].size, 4 * BLOCK);
+	assert_int_equal(u[3].offset, 40 * BLOCK);
+	assert_int_equal(u[3].size, 2 * BLOCK);
+	/* Either side empty: the other, unchanged. */
+	assert_int_equal(egm_retired_unite(NULL, 0, b, 4, u), 3);
+	assert_int_equal(u[2].size, 2 * BLOCK);
+	assert_int_equal(egm_retired_unite(a, 3, NULL, 0, u), 3);
+	assert_int_equal(u[1].size, 2 * BLOCK);
+	assert_int_equal(egm_retired_unite(NULL, 0, NULL, 0, u), 0);
+}
+
 static void test_usable_stretches_skip_retired_ranges(void **state)
 {
 	const struct egm_retired_range set[] = {
@@ -227,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_region_end_inside_a_block),
 		cmocka_unit_test(test_overlap_lookup),
 		cmocka_unit_test(test_insert_keeps_the_set_sorted_and_merged),
+		cmocka_unit_test(test_union_of_two_tables),
 		cmocka_unit_test(test_usable_stretches_skip_retired_ranges),
 		cmocka_unit_test(test_first_outside_entry_is_reported),
 	};
