@@ -158,7 +158,12 @@ static void write_gpu_devices(FILE *f, const struct platform *plat)
 		/* A root bridge with the socket's PXM, root port RP00, GPU0. */
 		fprintf(f, "-device\npxb-pcie,id=pxb%u,bus_nr=%u,numa_node=%u,bus=pcie.0\n",
 			g, gpu->bus, gpu->socket);
-		fprintf(f, "-device\npcie-root-port,id=rp%u,bus=pxb%u,chassis=%u,addr=0.0\n",
+		/*
+		 * No I/O window: QEMU would give each expander bridge a
+		 * sliver of virt's I/O space that Linux cannot map with
+		 * 16 KiB pages (BUG in vmap_range_noflush); GPUs need none.
+		 */
+		fprintf(f, "-device\npcie-root-port,id=rp%u,bus=pxb%u,chassis=%u,addr=0.0,io-reserve=0\n",
 			g, g, g + 1);
 		fprintf(f, "-device\nedu,bus=rp%u,addr=0.0\n", g);
 	}

@@ -65,6 +65,12 @@ sorted_words() {
 	echo "$@" | tr ' ' '\n' | grep . | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
+# Linux ignored the SRAT: more proximity domains than the kernel's nodes
+# (Debian's arm64 kernels have 16; a GB200's firmware describes 36).
+srat_ignored() {
+	dmesg | grep -q 'SRAT: SRAT not used'
+}
+
 region_var() {
 	eval echo "\$REGION_$1_$2"
 }

@@ -20,6 +20,20 @@ in_list() { # in_list ID LIST
 }
 
 nodes=/sys/devices/system/node
+if srat_ignored; then
+	# Linux ignored the SRAT: no node, and every online CPU scrubs.
+	note "the kernel ignored the SRAT (too many proximity domains for its nodes)"
+	check "nvgrace-egm loads" load_egm
+	for dev in $EXPECT_DEVICES; do
+		sys=/sys/class/egm/$dev
+		is "$dev: no NUMA node" "$(cat $sys/numa_node)" -1
+		is "$dev: no scrub node" "$(cat $sys/scrub_node)" -1
+		check "$dev: the log says the region has no NUMA affinity" \
+			sh -c "dmesg | grep -q 'PXM ${dev#egm}: no NUMA node has this proximity domain'"
+	done
+	check "nvgrace-egm unloads" unload_egm
+	exit 0
+fi
 nr_gpus=0
 for pxm in $REGIONS; do
 	nr_gpus=$((nr_gpus + $(region_var "$pxm" GPUS | wc -w)))

@@ -31,8 +31,10 @@ is "scrub_threads defaults to 0 (the node's CPUs)" "$(cat $params/scrub_threads)
 is "scrub_method defaults to memset" "$(cat $params/scrub_method)" memset
 check "the probe's scrub ends clean" wait_clean
 # The PXM has no CPUs: the nearest do the work, its socket's on the grace
-# topology (placement.sh checks where), all CPUs on the flat one.
+# topology (placement.sh checks where), all CPUs on the flat one or
+# without NUMA.
 cpus=$(region_var "$pxm" CPUS)
+! srat_ignored || cpus=
 is "it used one worker per CPU nearest the region" \
 	"$(cat $sys/scrub_last_threads)" \
 	"$( [ -n "$cpus" ] && echo $cpus | wc -w || grep -c ^processor /proc/cpuinfo)"

@@ -159,6 +159,61 @@ static void test_retired_table_statements(void **state)
 		     "does not fit in the firmware area");
 }
 
+/* The shape NVIDIA's firmware gives a GB200 host (docs/simulated-host.rst). */
+static void test_grace_topology(void **state)
+{
+	uint64_t v, table[8];
+	char pci[32];
+
+	(void)state;
+	assert_int_equal(parse("topology grace\n"
+			       "socket pxm=4 size=2G\ngpu\ngpu\n"
+			       "socket pxm=5 size=2G\ngpu\ngpu-retired 0x7ff00000\ngpu\n"
+			       "retired 0x12345000\n"), 0);
+	/* Socket 1's DRAM follows node 0, then the regions. */
+	assert_int_equal(plat.sockets[0].dram_size, 0);
+	assert_int_equal(plat.sockets[1].dram_base, 5 * GIB);
+	assert_int_equal(plat.sockets[1].dram_size, GIB);
+	assert_int_equal(plat.sockets[0].base, 6 * GIB);
+	assert_int_equal(plat.sockets[1].base, 8 * GIB);
+	/* A table per GPU from the top of the firmware area down: one page
+	 * when empty, nine when not; the first ends where System RAM begins. */
+	assert_int_equal(plat.gpus[0].retired_table, 5 * GIB - 4096);
+	assert_int_equal(plat.gpus[0].retired_table_size, 4096);
+	assert_int_equal(plat.gpus[1].retired_table, 5 * GIB - 2 * 4096);
+	assert_int_equal(plat.gpus[2].retired_table, 5 * GIB - 11 * 4096);
+	assert_int_equal(plat.gpus[2].retired_table_size, 9 * 4096);
+	assert_int_equal(plat.gpus[3].retired_table, 5 * GIB - 20 * 4096);
+	assert_true(plat_gpu_prop(&plat, 3, PLAT_PROP_EGM_RETIRED, &v));
+	assert_int_equal(v, plat.gpus[3].retired_table);
+	/* Same base, size and PXM on a socket's GPUs; each its own table. */
+	assert_true(plat_gpu_prop(&plat, 2, PLAT_PROP_EGM_BASE, &v));
+	assert_int_equal(v, 8 * GIB);
+	assert_int_equal(plat_gpu_retired_table(&plat, 2, table, 8), 2);
+	assert_int_equal(table[1], 8 * GIB + 0x7ff00000);
+	assert_int_equal(plat_gpu_retired_table(&plat, 3, table, 8), 1);
+	assert_int_equal(table[0], 8 * GIB + 0x12345000);
+	/* A root bridge per GPU, 8 GPU PXMs each from 8. */
+	plat_gpu_pci_name(&plat, 0, pci, sizeof(pci));
+	assert_string_equal(pci, "0000:11:00.0");
+	plat_gpu_pci_name(&plat, 3, pci, sizeof(pci));
+	assert_string_equal(pci, "0000:41:00.0");
+	assert_true(plat_gpu_prop(&plat, 3, PLAT_PROP_GPU_MEM_PXM_START, &v));
+	assert_int_equal(v, 32);
+
+	expect_error("topology grace\nsocket pxm=4 size=1G\ngpu slot=3\n",
+		     "has no slot=");
+	expect_error("topology grace\nsocket pxm=5 size=1G\ngpu\n",
+		     "socket 0 of the grace topology has EGM pxm 4");
+	expect_error("socket pxm=4 size=1G\ngpu slot=3\ngpu-retired 0\n",
+		     "gpu-retired follows a gpu of the grace topology");
+	expect_error("socket pxm=4 size=1G\ntopology grace\n",
+		     "topology comes before any socket");
+	expect_error("topology grace\nsocket pxm=4 size=1G\ngpu\ngpu-retired 1G\n",
+		     "gpu-retired offset 0x40000000 is beyond the region");
+	expect_error("topology mesh\n", "topology is grace or flat");
+}
+
 static void test_nul_byte_is_refused(void **state)
 {
 	static const char text[] = "socket pxm=4 size=1G\0\ngpu slot=3\n";
@@ -177,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_overrides_and_omissions),
 		cmocka_unit_test(test_errors_name_the_problem),
 		cmocka_unit_test(test_nul_byte_is_refused),
+		cmocka_unit_test(test_grace_topology),
 		cmocka_unit_test(test_retired_table_statements),
 	};
 
