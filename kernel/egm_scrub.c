@@ -6,9 +6,10 @@
  * its last file closes; the scrub starts at once, in the background, on
  * workers spread over the CPUs nearest the region (egm_scrub_pick_node(),
  * never the other socket's while one of its own is online), each zeroing
- * its own share through the region's write-back kernel mapping. open() hands out only a clean region, so a VM
- * that starts after the previous one ended does not wait, and memory is
- * never mapped before it has been scrubbed since its last user.
+ * its own share through the region's write-back kernel mapping. open()
+ * hands out only a clean region, so a VM that starts after the previous
+ * one ended does not wait, and memory is never mapped before it has been
+ * scrubbed since its last user.
  *
  * State changes happen under the region's lock; waiters sleep on
  * scrub_wait until the state leaves "scrubbing" or the region is revoked.

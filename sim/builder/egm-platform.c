@@ -163,8 +163,8 @@ static void write_gpu_devices(FILE *f, const struct platform *plat)
 		 * sliver of virt's I/O space that Linux cannot map with
 		 * 16 KiB pages (BUG in vmap_range_noflush); GPUs need none.
 		 */
-		fprintf(f, "-device\npcie-root-port,id=rp%u,bus=pxb%u,chassis=%u,addr=0.0,io-reserve=0\n",
-			g, g, g + 1);
+		fprintf(f, "-device\npcie-root-port,id=rp%u,bus=pxb%u,chassis=%u,%s\n",
+			g, g, g + 1, "addr=0.0,io-reserve=0");
 		fprintf(f, "-device\nedu,bus=rp%u,addr=0.0\n", g);
 	}
 }
@@ -337,7 +337,7 @@ static struct region_view region_as_firmware_says(const struct platform *plat,
 
 static int pxm_in_srat(const struct platform *plat, uint64_t pxm)
 {
-	return socket_with_egm(plat, pxm) != NULL;
+	return !!socket_with_egm(plat, pxm);
 }
 
 /* Every address any of the socket's tables lists, each once. */
@@ -536,12 +536,14 @@ static void write_root_bridge_ssdts(const struct platform *plat, const char *dir
 		snprintf(name, sizeof(name), "ssdt-pc%02x.asl", bus);
 		fprintf(sources, "%s\n", name);
 		f = open_out(dir, name);
-		fprintf(f, "DefinitionBlock (\"\", \"SSDT\", 2, \"NVIDIA\", \"EGMPC%02X\", 0x00000001)\n{\n",
+		fprintf(f, "DefinitionBlock (\"\", \"SSDT\", 2, \"NVIDIA\", \"EGMPC%02X\", 1)\n{\n",
 			bus);
-		fprintf(f, "    External (\\_SB.PC%02X, DeviceObj)\n\n    Scope (\\_SB.PC%02X)\n    {\n",
-			bus, bus);
-		fprintf(f, "        Device (RP00)\n        {\n            Name (_ADR, Zero)\n");
-		fprintf(f, "            Device (GPU0)\n            {\n                Name (_ADR, Zero)\n");
+		fprintf(f, "    External (\\_SB.PC%02X, DeviceObj)\n\n", bus);
+		fprintf(f, "    Scope (\\_SB.PC%02X)\n    {\n", bus);
+		fprintf(f, "        Device (RP00)\n        {\n");
+		fprintf(f, "            Name (_ADR, Zero)\n");
+		fprintf(f, "            Device (GPU0)\n            {\n");
+		fprintf(f, "                Name (_ADR, Zero)\n");
 		print_dsd(f, plat, g, "                ");
 		fprintf(f, "            }\n        }\n    }\n}\n");
 		close_out(f);

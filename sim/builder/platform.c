@@ -211,7 +211,7 @@ static int parse_gpu(struct platform *plat, char **words, int n,
 		     unsigned int line, char *err, size_t err_len)
 {
 	struct plat_gpu *g;
-	bool have_slot = false;
+	bool have_slot = false, grace = plat->topology == PLAT_GRACE;
 	uint64_t v;
 
 	if (!plat->nr_sockets)
@@ -235,9 +235,9 @@ static int parse_gpu(struct platform *plat, char **words, int n,
 		}
 	}
 	/* The grace topology gives each GPU a root bridge of its own. */
-	if (have_slot == (plat->topology == PLAT_GRACE))
+	if (have_slot == grace)
 		return fail(err, err_len,
-			    plat->topology == PLAT_GRACE ?
+			    grace ?
 			    "line %u: a gpu of the grace topology has no slot=" :
 			    "line %u: gpu needs slot=", line);
 	for (unsigned int i = 0; have_slot && i < plat->nr_gpus; i++)
@@ -549,10 +549,12 @@ static int grace_place_gpus(struct platform *plat, char *err, size_t err_len)
 		for (unsigned int r = 0; r < gpu->nr_own_retired; r++)
 			if (gpu->own_retired[r] >= s->size)
 				return fail(err, err_len,
-					    "pxm %u: gpu-retired offset %#" PRIx64 " is beyond the region",
+					    "pxm %u: gpu-retired offset %#" PRIx64
+					    " is beyond the region",
 					    s->pxm, gpu->own_retired[r]);
 		if (top - plat->firmware_area < size)
-			return fail(err, err_len, "the GPUs' tables do not fit in the firmware area");
+			return fail(err, err_len,
+				    "the GPUs' tables do not fit in the firmware area");
 		top -= size;
 		gpu->retired_table = top;
 		gpu->retired_table_size = size;

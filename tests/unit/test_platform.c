@@ -176,8 +176,10 @@ static void test_grace_topology(void **state)
 	assert_int_equal(plat.sockets[1].dram_size, GIB);
 	assert_int_equal(plat.sockets[0].base, 6 * GIB);
 	assert_int_equal(plat.sockets[1].base, 8 * GIB);
-	/* A table per GPU from the top of the firmware area down: one page
-	 * when empty, nine when not; the first ends where System RAM begins. */
+	/*
+	 * A table per GPU from the top of the firmware area down: one page
+	 * when empty, nine when not; the first ends where System RAM begins.
+	 */
 	assert_int_equal(plat.gpus[0].retired_table, 5 * GIB - 4096);
 	assert_int_equal(plat.gpus[0].retired_table_size, 4096);
 	assert_int_equal(plat.gpus[1].retired_table, 5 * GIB - 2 * 4096);
