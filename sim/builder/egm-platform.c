@@ -156,8 +156,10 @@ static void write_gpu_devices(FILE *f, const struct platform *plat)
 			continue;
 		}
 		/* A root bridge with the socket's PXM, root port RP00, GPU0. */
-		fprintf(f, "-device\npxb-pcie,id=pxb%u,bus_nr=%u,numa_node=%u,bus=pcie.0\n",
-			g, gpu->bus, gpu->socket);
+		fprintf(f, "-device\npxb-pcie,id=pxb%u,bus_nr=%u,bus=pcie.0", g, gpu->bus);
+		if (!plat->no_bridge_pxm)
+			fprintf(f, ",numa_node=%u", gpu->socket);
+		fprintf(f, "\n");
 		/*
 		 * No I/O window: QEMU would give each expander bridge a
 		 * sliver of virt's I/O space that Linux cannot map with
@@ -372,6 +374,7 @@ static void write_env(const struct platform *plat, const char *dir)
 
 	fprintf(f, "PLATFORM=%s\n", plat->name);
 	fprintf(f, "TOPOLOGY=%s\n", plat->topology == PLAT_GRACE ? "grace" : "flat");
+	fprintf(f, "BRIDGE_PXM=%d\n", plat->topology == PLAT_GRACE && !plat->no_bridge_pxm);
 	fprintf(f, "EXPECT_DEVICES=\"%s\"\n", plat->expect_devices);
 	fprintf(f, "EXPECT_LOGS=%u\n", plat->nr_expect_logs);
 	for (unsigned int i = 0; i < plat->nr_expect_logs; i++)

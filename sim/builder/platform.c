@@ -400,6 +400,14 @@ static int parse_line(struct platform *plat, char **words, int n,
 		strcpy(plat->name, words[1]);
 		return 0;
 	}
+	if (!strcmp(key, "no-bridge-pxm")) {
+		if (n != 1 || plat->topology != PLAT_GRACE)
+			return fail(err, err_len,
+				    "line %u: no-bridge-pxm takes nothing, after topology grace",
+				    line);
+		plat->no_bridge_pxm = true;
+		return 0;
+	}
 	if (!strcmp(key, "iommu")) {
 		if (n != 1)
 			return fail(err, err_len, "line %u: iommu takes nothing", line);

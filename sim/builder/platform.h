@@ -106,6 +106,7 @@ struct platform {
 	char name[64];
 	enum plat_arch arch;	/* set before plat_layout() */
 	enum plat_topology topology;
+	bool no_bridge_pxm;	/* grace defect: root bridges without _PXM */
 	uint64_t ram;
 	bool iommu;		/* an emulated Intel IOMMU, for VFIO */
 	unsigned int nr_sockets;
