@@ -2,7 +2,8 @@
 #
 #   make                 module for KVER (default 6.12), user space, tests
 #   make demo            boot the simulated GB200 host and show the driver
-#   make check           host unit tests + in-guest tests on 6.12 and 6.1
+#   make check           host unit tests + in-guest tests on 7.3, 6.12 and 6.1
+#   make check-kernel KVER=7.2   the whole in-guest suite on one kernel
 #   make check-debug     the in-guest suite on a lockdep+KASAN kernel built here
 #   make check-arm64     the whole in-guest suite on the arm64 host (4K, 16K pages)
 #   make check-arm64-64k the same with 64K pages, on a kernel built here
@@ -31,6 +32,10 @@ ifeq ($(KDIR),)
 KTREE = $(CACHE)/kernels/$(KVER)/root/usr/src/linux-headers-$(shell cat $(CACHE)/kernels/$(KVER)/kver)
 KERNEL_STAMP = $(CACHE)/kernels/$(KVER)/ready
 MODULE_DIR = $(BUILD)/kernel/$(KVER)
+# A kernel built with a newer compiler than the host's: its kbuild runs in
+# the Debian 13 build root (sim/build-root.sh).
+KBUILD_ROOT = $(if $(wildcard $(CACHE)/kernels/$(KVER)/build-root),\
+	sim/build-root.sh run $(shell cat $(CACHE)/kernels/$(KVER)/build-root) $(CURDIR))
 else
 KTREE = $(KDIR)
 KERNEL_STAMP =
@@ -46,7 +51,7 @@ deps:
 kmod: $(KERNEL_STAMP)
 	@mkdir -p $(BUILD)/kmod/$(KVER)
 	@cp tests/kmod/Kbuild tests/kmod/*.c kernel/egm_compat.h $(BUILD)/kmod/$(KVER)/
-	$(MAKE) -s -C $(KTREE) M=$(BUILD)/kmod/$(KVER) modules
+	$(KBUILD_ROOT) $(MAKE) -s -C $(KTREE) M=$(BUILD)/kmod/$(KVER) modules
 
 $(CACHE)/kernels/%/ready:
 	sim/fetch-kernel.sh $* >/dev/null
@@ -58,7 +63,7 @@ module: $(KERNEL_STAMP)
 	@mkdir -p $(MODULE_DIR)
 	@cp $(KERNEL_SOURCES) $(MODULE_DIR)/
 	@cp -r kernel/include $(MODULE_DIR)/
-	$(MAKE) -s -C $(KTREE) M=$(MODULE_DIR) modules
+	$(KBUILD_ROOT) $(MAKE) -s -C $(KTREE) M=$(MODULE_DIR) modules
 
 # The memory-failure notification path, compiled (not linked) against
 # upstream's declarations: no cached kernel has that API.
@@ -320,19 +325,23 @@ check:
 
 # The suite on a kernel built with lockdep and KASAN (sim/build-debug-kernel.sh).
 check-debug:
-	KERNELS=6.12-debug scripts/check.sh
+	KERNELS=6.12-debug SUITE_FULL=1 scripts/check.sh
 
-# The whole arm64 in-guest suite, 4 KiB and 16 KiB pages (make check runs
-# part of it).
+# The whole arm64 in-guest suite, 4 KiB and 16 KiB pages, Debian's 6.12 and
+# 7.3 (make check runs part of it).
 check-arm64:
-	KERNELS="6.12-arm64 6.12-arm64-16k" ARM64_FULL=1 scripts/check.sh
+	KERNELS="6.12-arm64 6.12-arm64-16k 7.3-arm64 7.3-arm64-16k" SUITE_FULL=1 scripts/check.sh
+
+# The whole in-guest suite on one kernel series: make check-kernel KVER=7.2
+check-kernel:
+	KERNELS=$(KVER) SUITE_FULL=1 scripts/check.sh
 
 # The same on 64 KiB pages, after W=1 and sparse there, with a kernel built
 # here (Debian ships none; sim/build-arm64-64k-kernel.sh, about 15 minutes
 # the first time).
 check-arm64-64k:
 	KERNELS=6.12-arm64-64k scripts/kernel-checks.sh
-	KERNELS=6.12-arm64-64k ARM64_FULL=1 scripts/check.sh
+	KERNELS=6.12-arm64-64k SUITE_FULL=1 scripts/check.sh
 
 demo:
 	scripts/demo.sh
@@ -357,7 +366,7 @@ stress:
 upstream-series:
 	scripts/upstream-series.sh
 
-# W=1 and sparse on every cached kernel, x86 and arm64 (4K and 16K pages).
+# W=1 (and sparse on 6.x) for 6.12, 6.1 and 7.3, x86 and arm64 (4K and 16K pages).
 kernel-checks:
 	scripts/kernel-checks.sh
 

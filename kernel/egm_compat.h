@@ -80,7 +80,10 @@ static inline vm_fault_t egm_vmf_insert_pfn_pud(struct vm_fault *vmf,
 }
 #endif
 
-/* The mm's own placement of a mapping, which egm_get_unmapped_area aligns. */
+/*
+ * The mm's own placement of a mapping, which egm_get_unmapped_area aligns.
+ * From 6.19 mm_get_unmapped_area() always works on current->mm.
+ */
 static inline unsigned long
 egm_default_get_unmapped_area(struct file *file, unsigned long addr,
 			      unsigned long len, unsigned long pgoff,
@@ -88,9 +91,53 @@ egm_default_get_unmapped_area(struct file *file, unsigned long addr,
 {
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
 	return current->mm->get_unmapped_area(file, addr, len, pgoff, flags);
-#else
+#elif LINUX_VERSION_CODE < KERNEL_VERSION(6, 19, 0)
 	return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
+#else
+	return mm_get_unmapped_area(file, addr, len, pgoff, flags);
 #endif
 }
+
+/*
+ * Zaps a range of a VM_PFNMAP VMA, with its mmap_lock held. 7.1 renamed
+ * zap_vma_ptes() to zap_special_vma_range(), same semantics: a range not
+ * wholly inside the VMA, or a VMA that is not a PFN map, is left alone.
+ */
+static inline void egm_zap_pfnmap_range(struct vm_area_struct *vma,
+					unsigned long addr, unsigned long size)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 1, 0)
+	zap_vma_ptes(vma, addr, size);
+#else
+	zap_special_vma_range(vma, addr, size);
+#endif
+}
+
+/*
+ * dma-buf importers learn that their mappings must go through a callback
+ * that 7.1 renamed from move_notify to invalidate_mappings, and made
+ * optional: from 7.1 the core says whether an importer can give its
+ * mappings back (dma_buf_attach_revocable); before, every importer with
+ * importer_ops had move_notify. Both are called with the reservation lock.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 1, 0)
+#define EGM_DMABUF_INVALIDATE_OP move_notify
+#define egm_dma_buf_invalidate_mappings(dmabuf) dma_buf_move_notify(dmabuf)
+#define egm_dma_buf_attach_revocable(attach) (!!(attach)->importer_ops)
+#else
+#define EGM_DMABUF_INVALIDATE_OP invalidate_mappings
+#define egm_dma_buf_invalidate_mappings(dmabuf) dma_buf_invalidate_mappings(dmabuf)
+#define egm_dma_buf_attach_revocable(attach) dma_buf_attach_revocable(attach)
+#endif
+
+/*
+ * Per-CPU workqueues say so from 6.17 (WQ_PERCPU); from 7.2 one that says
+ * neither WQ_PERCPU nor WQ_UNBOUND draws a warning.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 17, 0)
+#define EGM_WQ_PERCPU 0
+#else
+#define EGM_WQ_PERCPU WQ_PERCPU
+#endif
 
 #endif /* EGM_COMPAT_H */

@@ -41,16 +41,17 @@ struct egm_dmabuf {
 };
 
 /*
- * Only importers that can be told to unmap (move_notify) may attach: a
- * region that goes away must take its memory back. And only peer-to-peer
- * ones: this is memory without struct pages.
+ * Only importers that can be told to unmap (invalidate_mappings, called
+ * move_notify before 7.1) may attach: a region that goes away must take
+ * its memory back. And only peer-to-peer ones: this is memory without
+ * struct pages.
  */
 static int egm_dmabuf_attach(struct dma_buf *dmabuf,
 			     struct dma_buf_attachment *attach)
 {
 	struct egm_dmabuf *priv = dmabuf->priv;
 
-	if (!attach->importer_ops || !attach->peer2peer)
+	if (!egm_dma_buf_attach_revocable(attach) || !attach->peer2peer)
 		return -EOPNOTSUPP;
 	return READ_ONCE(priv->revoked) ? -ENODEV : 0;
 }
@@ -158,7 +159,7 @@ static void egm_dmabuf_revoke_one(struct egm_dmabuf *priv)
 	dma_resv_lock(priv->dmabuf->resv, NULL);
 	if (!priv->revoked) {
 		priv->revoked = true;
-		dma_buf_move_notify(priv->dmabuf);
+		egm_dma_buf_invalidate_mappings(priv->dmabuf);
 		/* Mappings stay valid until the importers' fences signal. */
 		dma_resv_wait_timeout(priv->dmabuf->resv, DMA_RESV_USAGE_BOOKKEEP,
 				      false, MAX_SCHEDULE_TIMEOUT);

@@ -150,7 +150,7 @@ static void egm_drop_pud_blocks(struct vm_area_struct *vma, pgoff_t first,
 	vma_start_write(vma);
 	for (block = ALIGN_DOWN(start, PUD_SIZE); block < end; block += PUD_SIZE)
 		if (block >= vma->vm_start && block + PUD_SIZE <= vma->vm_end)
-			zap_vma_ptes(vma, block, PUD_SIZE);
+			egm_zap_pfnmap_range(vma, block, PUD_SIZE);
 }
 
 /*

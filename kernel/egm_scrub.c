@@ -29,6 +29,7 @@
 #include <linux/workqueue.h>
 
 #include "egm.h"
+#include "egm_compat.h"
 
 /* Zeroed between two cond_resched() and progress updates. */
 #define EGM_SCRUB_CHUNK SZ_4M
@@ -390,7 +391,8 @@ u64 egm_scrub_throughput_mib(const struct egm_region *region)
 int egm_scrub_init(void)
 {
 	/* Per-CPU, so that each worker zeroes from the CPU it was sent to. */
-	egm_scrub_wq = alloc_workqueue("egm_scrub", WQ_CPU_INTENSIVE, 0);
+	egm_scrub_wq = alloc_workqueue("egm_scrub",
+				       WQ_CPU_INTENSIVE | EGM_WQ_PERCPU, 0);
 	return egm_scrub_wq ? 0 : -ENOMEM;
 }
 

@@ -3,16 +3,17 @@
 # everything, then runs lint, the host unit tests and the in-guest suite on
 # each kernel. Ends with one line "N passed, N failed".
 #
-#   KERNELS="6.12 6.1 6.12-arm64 6.12-arm64-16k" (default) selects the guest
-#   kernels: x86-64 ones run tests/guest/suite.list, arm64 ones
-#   tests/guest/suite-arm64.list on the arm64 simulated host (the lines
-#   for their flavour; ARM64_FULL=1: all of them);
+#   KERNELS="6.12 6.1 7.3 6.12-arm64 6.12-arm64-16k 7.3-arm64 7.3-arm64-16k"
+#   (default) selects the guest kernels: x86-64 ones run
+#   tests/guest/suite.list, arm64 ones tests/guest/suite-arm64.list on the
+#   arm64 simulated host, each the lines that name it (SUITE_FULL=1: all);
+#   7.x kernels build in a Debian 13 or sid build root (sim/build-root.sh);
 #   FUZZ_SECONDS (default 20) bounds each fuzzer's run.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-kernels=${KERNELS:-6.12 6.1 6.12-arm64 6.12-arm64-16k}
+kernels=${KERNELS:-6.12 6.1 7.3 6.12-arm64 6.12-arm64-16k 7.3-arm64 7.3-arm64-16k}
 passed=0
 failed=0
 failures=()
@@ -50,23 +51,30 @@ if scripts/check-docs.sh; then count docs 1 0; else count docs 0 1; fi
 echo "== the memory-failure notification path against upstream's declarations"
 if make -s compat-check; then count compat-check 1 0; else count compat-check 0 1; fi
 
-echo "== W=1 and sparse on x86 and arm64 (4K and 16K pages)"
+echo "== W=1 (and sparse on 6.x) on x86 and arm64 (4K and 16K pages)"
 if scripts/kernel-checks.sh; then count kernel-checks 1 0; else count kernel-checks 0 1; fi
 
 echo "== the upstream patch series (checkpatch --strict, in-tree W=1 and sparse, docutils)"
 if scripts/upstream-series.sh; then count upstream-series 1 0; else count upstream-series 0 1; fi
 
+# run_host_tap NAME SCRIPT: a host-side TAP script (tests/host-tap.sh) that
+# ends with "# NAME: N passed, N failed".
+run_host_tap() {
+	local out
+	out=$("$2" 2>&1)
+	echo "$out" | grep -E "^not ok|^#   |^# $1:"
+	count "$1" "$(echo "$out" | grep -c '^ok ')" "$(echo "$out" | grep -c '^not ok ')"
+	echo "$out" | grep -q "^# $1: .* 0 failed" || count "$1" 0 1
+}
+
 echo "== DKMS"
-out=$(tests/packaging/dkms.sh 2>&1)
-echo "$out" | grep -E '^not ok|^#   |^# dkms:'
-count dkms "$(echo "$out" | grep -c '^ok ')" "$(echo "$out" | grep -c '^not ok ')"
-echo "$out" | grep -q '^# dkms: .* 0 failed' || count dkms 0 1
+run_host_tap dkms tests/packaging/dkms.sh
+
+echo "== fetches whatever the host has installed or enabled"
+run_host_tap fetch-isolation tests/packaging/fetch-isolation.sh
 
 echo "== the guest runner's retries (a fake QEMU plays each failure)"
-out=$(tests/runner/boot-retries.sh 2>&1)
-echo "$out" | grep -E '^not ok|^# runner:'
-count runner "$(echo "$out" | grep -c '^ok ')" "$(echo "$out" | grep -c '^not ok ')"
-echo "$out" | grep -q '^# runner: .* 0 failed' || count runner 0 1
+run_host_tap runner tests/runner/boot-retries.sh
 
 echo "== host unit tests"
 for t in build/unit/*; do
@@ -91,16 +99,11 @@ fi
 for k in $kernels; do
 	echo "== in-guest suite on $k"
 	case $k in *arm64*) list=tests/guest/suite-arm64.list ;; *) list=tests/guest/suite.list ;; esac
-	while read -r platform test flavours; do
+	while read -r platform test kernels_of_line; do
 		case $platform in '' | \#*) continue ;; esac
-		# arm64 lines name the flavours make check runs them on; x86
-		# lines may name the only kernels they run on.
-		case $k in
-		*arm64*)
-			[ -n "${ARM64_FULL:-}" ] || case " $flavours " in *" ${k#6.12-} "*) ;; *) continue ;; esac ;;
-		*)
-			[ -z "$flavours" ] || case " $flavours " in *" $k "*) ;; *) continue ;; esac ;;
-		esac
+		# A line names the kernels make check runs it on.
+		[ -n "${SUITE_FULL:-}" ] ||
+			case " $kernels_of_line " in *" $k "*) ;; *) continue ;; esac
 		out=$(sim/run-guest.sh -q -k "$k" -p "$platform" -t "$test" 2>&1)
 		echo "$out"
 		line=$(echo "$out" | grep -E '^(PASS|FAIL) ' | tail -n1)

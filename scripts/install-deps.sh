@@ -18,6 +18,7 @@ python3-jsonschema libxml2-utils                     # tests: egmctl JSON and XM
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross sparse  # arm64 cross-builds, sparse
 qemu-system-arm qemu-efi-aarch64                     # the arm64 simulated host
 dkms python3-docutils patch file                     # DKMS test, upstream series checks
+debootstrap                                          # the build roots of 7.x kernels (sim/build-root.sh)
 '
 read -r -a names <<<"$(echo "$package_list" | sed 's/#.*//' | tr '\n' ' ')"
 

@@ -2,8 +2,8 @@
 # A QEMU new enough for memory-backend-file offset= (8.2 and later), which
 # egmctl's arguments need for a region with retired memory: Debian's
 # bookworm-backports QEMU, unpacked into .cache/qemu-backports. The host's
-# apt sources and its own QEMU are left alone: apt reads a project-local
-# source list and package lists. Prints the directory; its
+# apt sources and its own QEMU are left alone: apt reads the project's view
+# of the archive (sim/project-apt.sh). Prints the directory; its
 # bin/qemu-system-x86_64 runs that QEMU with its own firmware and modules.
 set -euo pipefail
 
@@ -18,16 +18,12 @@ fi
 rm -rf "$dest"
 apt_dir=$(mktemp -d)
 trap 'rm -rf "$apt_dir"' EXIT
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial" "$dest/root"
-echo "deb http://deb.debian.org/debian bookworm-backports main" >"$apt_dir/sources.list"
-apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
-	  -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache::Archives=$apt_dir/archives"
-	  -o APT::Sandbox::User=root)
-apt-get "${apt_opts[@]}" update -q >/dev/null 2>&1 ||
-	die "cannot read bookworm-backports"
-(cd "$apt_dir" && apt-get "${apt_opts[@]}" download -q \
-	qemu-system-x86/bookworm-backports qemu-system-common/bookworm-backports \
-	qemu-system-data/bookworm-backports >/dev/null 2>&1) ||
+mkdir -p "$dest/root"
+. "$top/sim/project-apt.sh"
+papt_update bookworm-backports
+(cd "$apt_dir" && papt bookworm-backports -- apt-get download -q \
+	qemu-system-x86:amd64 qemu-system-common:amd64 qemu-system-data \
+	>/dev/null 2>&1) ||
 	die "cannot download QEMU from bookworm-backports"
 for deb in "$apt_dir"/*.deb; do
 	dpkg-deb -x "$deb" "$dest/root"

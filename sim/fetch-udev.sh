@@ -1,8 +1,10 @@
 #!/bin/bash
 # Debian's udev (udevd, udevadm and the systemd library they use), unpacked
 # into .cache/udev, for the in-guest test of the project's udev rule: the
-# simulated host runs it from the host's root. Nothing is installed on the
-# host. Prints the directory; bin/udevd and bin/udevadm run that udev.
+# simulated host runs it from the host's root. Debian 12's, through the
+# project's view of the archive (sim/project-apt.sh), whatever udev the host
+# has installed. Nothing is installed on the host. Prints the directory;
+# bin/udevd and bin/udevadm run that udev.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,9 +15,13 @@ if [ -x "$dest/bin/udevadm" ]; then
 	echo "$dest"
 	exit 0
 fi
+. "$top/sim/project-apt.sh"
+suites=(bookworm bookworm-updates bookworm-security)
+papt_update "${suites[@]}"
 rm -rf "$dest"
 mkdir -p "$dest/debs" "$dest/root" "$dest/bin"
-(cd "$dest/debs" && apt-get download -q udev libsystemd-shared >/dev/null 2>&1) ||
+(cd "$dest/debs" && papt "${suites[@]}" -- apt-get download -q udev:amd64 \
+	libsystemd-shared:amd64 >/dev/null 2>&1) ||
 	die "cannot download udev and libsystemd-shared"
 for deb in "$dest"/debs/*.deb; do
 	dpkg-deb -x "$deb" "$dest/root"

@@ -50,7 +50,7 @@ static void importer_move_notify(struct dma_buf_attachment *attach)
 
 static const struct dma_buf_attach_ops importer_ops = {
 	.allow_peer2peer = true,
-	.move_notify = importer_move_notify,
+	.EGM_DMABUF_INVALIDATE_OP = importer_move_notify,
 };
 
 static int importer_map(void)
