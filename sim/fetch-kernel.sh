@@ -62,7 +62,7 @@ papt_update "${suites[@]}"
 apt_cache() { papt "${suites[@]}" -- apt-cache "$@"; }
 
 image_pkg=$(apt_cache depends "$meta:$arch" 2>/dev/null |
-	sed -n "s/^ *Depends: \(linux-image-[0-9].*-$flavour\)\(:$arch\)\?\$/\1/p" | head -n1)
+	sed -n "s/^ *Depends: \(linux-image-[0-9].*-$flavour\)\(:$arch\)\?\$/\1/p" | head -n1 || true)
 [ -n "$image_pkg" ] ||
 	die "package $meta ($arch) is not in ${suites[*]}: is the archive reachable? (.cache/apt/update.log)"
 kver=${image_pkg#linux-image-}
@@ -74,7 +74,7 @@ abi=${kver%-"$flavour"}
 packages=$(apt_cache depends --recurse --no-recommends --no-suggests --no-conflicts \
 	--no-breaks --no-replaces --no-enhances "$image_pkg:$arch" 2>/dev/null |
 	sed -n 's/^\(linux-[^ :<>]*\)\(:[a-z0-9]*\)\?$/\1/p' | grep -F -- "$abi" | sort -u |
-	sed "s/\$/:$arch/")
+	sed "s/\$/:$arch/" || true)
 kbuild_pkg=linux-kbuild-$abi
 apt_cache show "$kbuild_pkg:amd64" >/dev/null 2>&1 || kbuild_pkg=linux-kbuild-${series%%-*}
 wanted=("$image_pkg:$arch" $packages "linux-headers-$kver:$arch" "linux-headers-$abi-common"

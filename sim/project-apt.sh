@@ -11,20 +11,27 @@
 # meta package gives the archive's candidate, never the host's installed
 # version) and none of the host's apt configuration, sources or pins. The
 # mirror is the one the host's own sources use for Debian (and for
-# security updates); nothing is written outside .cache/apt.
+# security updates); nothing is written outside .cache/apt (or
+# $EGM_APT_DIR).
 
 papt_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-papt_dir=$papt_top/.cache/apt
+papt_dir=${EGM_APT_DIR:-$papt_top/.cache/apt}
 
 papt_die() { echo "project-apt: $*" >&2; exit 1; }
 
-# The host's URI for an archive path ("debian" or "debian-security").
+# The host's URI for an archive path ("debian" or "debian-security"), from
+# its one-line and deb822 source files, whichever it has.
 papt_host_uri() {
-	{
-		cat /etc/apt/sources.list 2>/dev/null | sed -n 's/^deb \(\[[^]]*\] \)\?\([^ ]*\) .*/\2/p'
-		cat /etc/apt/sources.list.d/*.sources 2>/dev/null | sed -n 's/^URIs: *//p' | tr ' ' '\n'
-		cat /etc/apt/sources.list.d/*.list 2>/dev/null | sed -n 's/^deb \(\[[^]]*\] \)\?\([^ ]*\) .*/\2/p'
-	} | grep -E "/$1/?\$" | head -n1 | sed 's|/$||'
+	local f uris=
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		uris+=$(sed -n 's/^deb \(\[[^]]*\] \)\?\([^ ]*\) .*/\2/p' "$f")$'\n'
+	done
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		uris+=$(sed -n 's/^URIs: *//p' "$f" | tr ' ' '\n')$'\n'
+	done
+	echo "$uris" | grep -E "/$1/?\$" | head -n1 | sed 's|/$||' || true
 }
 
 # One word for a set of suites: bookworm+bookworm-updates.

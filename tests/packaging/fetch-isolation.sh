@@ -38,6 +38,8 @@ STATUS
 	exec unshare --mount --propagation private env EGM_ISOLATION_INNER=1 "$0" "$@"
 fi
 
+# A project apt state of its own, made afresh through the fake host.
+export EGM_APT_DIR=$work/apt
 mount --bind "$work/status" /var/lib/dpkg/status &&
 	mount --bind "$work/sources.list.d" /etc/apt/sources.list.d &&
 	mount --bind "$work/preferences.d" /etc/apt/preferences.d &&
