@@ -65,11 +65,15 @@ kmemleak=
 [ -w /sys/kernel/debug/kmemleak ] && kmemleak=1
 [ -z "$kmemleak" ] || echo clear >/sys/kernel/debug/kmemleak
 # Slab grows a slab page at a time, so the size check's resolution is the
-# page: on larger pages run more cycles (25 per KiB of page: 100 with
-# 4 KiB pages, 1600 with 64 KiB), so that a leak of 1 kB per cycle adds
-# 25 pages, and allow 16 pages of growth.
+# page: on larger pages run more cycles (50 per KiB of page: 200 with
+# 4 KiB pages, 800 with 16 KiB, at most 1600), so that a leak of 1 kB per
+# cycle adds 25 to 50 pages, and allow 24 pages of growth (without a leak
+# up to 18 pages were seen, on 7.2). A KASAN kernel counts leaked objects
+# with kmemleak instead, which 20 cycles show as well as 200.
 page_kb=$(awk '/^KernelPageSize:/ { print $2; exit }' /proc/self/smaps)
-want=$((25 * page_kb))
+want=$((50 * page_kb))
+[ $want -le 1600 ] || want=1600
+! dmesg | grep -q 'KernelAddressSanitizer initialized' || want=20
 before=$(slab_kb)
 cycles=0
 while [ $cycles -lt $want ] && cycle; do
@@ -88,10 +92,10 @@ if dmesg | grep -q 'KernelAddressSanitizer initialized'; then
 		test "$suspects" -lt 10
 else
 	# Leaking one region structure (over 1 kB) per cycle would add 25
-	# pages; without a leak the growth measured here is about 20 kB with
-	# 4 KiB pages, 0 to 8 pages with 64 KiB.
-	check "unreclaimable slab grew by less than 16 pages ($((16 * page_kb)) kB)" \
-		test $((after - before)) -lt $((16 * page_kb))
+	# pages or more; without a leak the growth measured here is -20 to
+	# 72 kB with 4 KiB pages, 0 to 8 pages with 64 KiB.
+	check "unreclaimable slab grew by less than 24 pages ($((24 * page_kb)) kB)" \
+		test $((after - before)) -lt $((24 * page_kb))
 fi
 check_fails "no claimed range is left" grep -q nvgrace-egm /proc/iomem
 check_fails "no egm major is left in /proc/devices" grep -q ' egm$' /proc/devices
