@@ -2,8 +2,8 @@
 /*
  * /sys/class/egm/egmN/<PCI address> links to the GPUs of a region, and the
  * same GPUs in gpu_devices. Only this driver creates or removes the links,
- * in its own directory. A PCI bus notifier
- * follows GPUs that are hot-removed and rescanned, so a link never dangles.
+ * in its own directory. A PCI bus notifier follows GPUs that are
+ * hot-removed and rescanned, so a link never dangles.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
