@@ -96,21 +96,29 @@ python3 - "$drv/egm_compat.h" <<'EOF'
 import re, sys
 target = (6, 12, 0)
 p = sys.argv[1]
-out, stack = [], []   # stack: (is version block, keep current branch)
+version = r'LINUX_VERSION_CODE < KERNEL_VERSION\((\d+), (\d+), (\d+)\)'
+# stack: [is version block, keep current branch, a branch was kept]
+out, stack = [], []
 for line in open(p).read().split('\n'):
-    m = re.match(r'#if LINUX_VERSION_CODE < KERNEL_VERSION\((\d+), (\d+), (\d+)\)', line)
+    m = re.match(r'#if ' + version, line)
     if m:
-        stack.append((True, target < tuple(map(int, m.groups()))))
+        keep = target < tuple(map(int, m.groups()))
+        stack.append([True, keep, keep])
+        continue
+    m = re.match(r'#elif ' + version, line)
+    if m and stack and stack[-1][0]:
+        keep = not stack[-1][2] and target < tuple(map(int, m.groups()))
+        stack[-1][1:] = [keep, stack[-1][2] or keep]
         continue
     if line.startswith('#if'):
-        stack.append((False, True))
+        stack.append([False, True, True])
     elif stack and stack[-1][0] and line.startswith('#else'):
-        stack[-1] = (True, not stack[-1][1])
+        stack[-1][1] = not stack[-1][2]
         continue
     elif line.startswith('#endif'):
         if stack.pop()[0]:
             continue
-    if all(keep for _, keep in stack) and line != '#include <linux/version.h>':
+    if all(entry[1] for entry in stack) and line != '#include <linux/version.h>':
         out.append(line)
 text = re.sub(r'\n{3,}', '\n\n', '\n'.join(out))
 text = text.replace(' * The kernel APIs nvgrace-egm uses that changed between the kernels it\n * supports (6.1 to current). Everything version-dependent lives here.',
