@@ -66,7 +66,7 @@ static int egm_scrub_threads_set(const char *val, const struct kernel_param *kp)
 	unsigned int n;
 
 	if (kstrtouint(val, 0, &n) || n > nr_cpu_ids) {
-		pr_err("scrub_threads must be 0 (the CPUs of the region's node) to %u\n",
+		pr_err("scrub_threads must be 0 (one per CPU nearest the region) to %u\n",
 		       nr_cpu_ids);
 		return -EINVAL;
 	}
