@@ -65,18 +65,6 @@ module: $(KERNEL_STAMP)
 	@cp -r kernel/include $(MODULE_DIR)/
 	$(KBUILD_ROOT) $(MAKE) -s -C $(KTREE) M=$(MODULE_DIR) modules
 
-# The memory-failure notification path, compiled (not linked) against
-# upstream's declarations: no cached kernel has that API.
-compat-check: $(CACHE)/kernels/6.12/ready
-	@rm -rf $(BUILD)/compat && mkdir -p $(BUILD)/compat
-	@cp $(KERNEL_SOURCES) $(BUILD)/compat/ && cp -r kernel/include $(BUILD)/compat/
-	$(MAKE) -s -C $(CACHE)/kernels/6.12/root/usr/src/linux-headers-$$(cat $(CACHE)/kernels/6.12/kver) \
-		M=$(BUILD)/compat KCFLAGS="-I$(CURDIR)/tests/compat/include -DEGM_HAVE_PFN_ADDRESS_SPACE" \
-		egm_poison.o egm_driver.o egm_cdev.o egm_mmap.o
-	@nm $(BUILD)/compat/egm_poison.o | grep -q ' U register_pfn_address_space' || \
-		{ echo "compat-check: the memory-failure path was not compiled" >&2; exit 1; }
-	@echo "compat-check: the memory-failure notification path builds"
-
 # libegm: shared (versioned, with its symbol map) and static; egmctl over
 # it, dynamic for the host and static for the simulated host's initramfs.
 LIBEGM_SOURCES := lib/libegm.c lib/retired.c lib/access.c
@@ -374,4 +362,4 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: user-arm64 check-arm64 check-arm64-64k dkms-source dkms-install dkms-uninstall udev-install upstream-series kernel-checks
-.PHONY: all deps kernels module user guest-prereqs unit-build unit fuzz-build fuzz check check-debug compat-check libegm egmctl install kmod demo bench reliability stress clean
+.PHONY: all deps kernels module user guest-prereqs unit-build unit fuzz-build fuzz check check-debug libegm egmctl install kmod demo bench reliability stress clean

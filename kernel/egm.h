@@ -13,7 +13,6 @@
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
 #include <linux/rwsem.h>
-#include <linux/kfifo.h>
 #include <linux/ktime.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -115,13 +114,10 @@ struct egm_region {
 	struct mutex dmabufs_lock;	/* protects dmabufs */
 	struct list_head dmabufs;	/* exported, see egm_dmabuf.c */
 	struct dentry *debugfs;
+	struct list_head hwerror_node;	/* see egm_hwerror.c */
 #ifdef EGM_MEMORY_FAILURE_NOTIFY
 	struct pfn_address_space pfn_space;
 	bool pfn_space_registered;
-	spinlock_t poison_lock;		/* protects poison_pending, _last */
-	unsigned long poison_last;	/* the offset queued last */
-	DECLARE_KFIFO(poison_pending, unsigned long, 64);
-	struct work_struct poison_work;
 #endif
 
 	spinlock_t remap_lock;		/* protects remap_mms */
@@ -135,6 +131,7 @@ struct egm_region {
 int egm_acpi_discover(void);
 void egm_acpi_remove_devices(void);
 bool egm_range_is_free_of_ram(u64 base, u64 size);
+const struct egm_platform_data *egm_acpi_find_region(u64 phys);
 
 /* egm_driver.c */
 extern struct platform_driver egm_platform_driver;
@@ -174,6 +171,14 @@ long egm_ioctl_retired_pages_list(struct egm_region *region,
 				  void __user *arg);
 void egm_poison_region_added(struct egm_region *region);
 void egm_poison_region_removed(struct egm_region *region);
+void egm_retire_unbound(u64 phys);
+bool egm_find_unapplied_retirement(struct egm_region *region, u64 *offset);
+
+/* egm_hwerror.c */
+void egm_hwerror_init(void);
+void egm_hwerror_exit(void);
+void egm_hwerror_region_added(struct egm_region *region);
+void egm_hwerror_region_removed(struct egm_region *region);
 
 /* egm_scrub.c */
 int egm_scrub_init(void);

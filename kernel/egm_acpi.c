@@ -272,6 +272,21 @@ int egm_acpi_discover(void)
 	return ret;
 }
 
+/* The discovered region that holds @phys, bound or not. */
+const struct egm_platform_data *egm_acpi_find_region(u64 phys)
+{
+	unsigned int i;
+
+	for (i = 0; i < egm_nr_pdevs; i++) {
+		const struct egm_platform_data *pdata =
+			dev_get_platdata(&egm_pdevs[i]->dev);
+
+		if (phys >= pdata->base && phys - pdata->base < pdata->size)
+			return pdata;
+	}
+	return NULL;
+}
+
 void egm_acpi_remove_devices(void)
 {
 	while (egm_nr_pdevs)

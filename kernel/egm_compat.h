@@ -140,4 +140,18 @@ static inline void egm_zap_pfnmap_range(struct vm_area_struct *vma,
 #define EGM_WQ_PERCPU WQ_PERCPU
 #endif
 
+/*
+ * A machine check's physical address: from 6.2 the bits above the CPU's
+ * address width are masked out with MCI_ADDR_PHYSADDR; before, the bank's
+ * address is the address.
+ */
+#ifdef CONFIG_X86_MCE
+#include <asm/mce.h>
+#ifdef MCI_ADDR_PHYSADDR
+#define egm_mce_phys_addr(m) ((m)->addr & MCI_ADDR_PHYSADDR)
+#else
+#define egm_mce_phys_addr(m) ((m)->addr)
+#endif
+#endif
+
 #endif /* EGM_COMPAT_H */

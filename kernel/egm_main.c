@@ -31,6 +31,7 @@ static int __init egm_init(void)
 	ret = egm_acpi_discover();
 	if (ret)
 		goto err_driver;
+	egm_hwerror_init();
 	return 0;
 
 err_driver:
@@ -47,6 +48,7 @@ err_scrub:
 
 static void __exit egm_exit(void)
 {
+	egm_hwerror_exit();
 	egm_acpi_remove_devices();
 	platform_driver_unregister(&egm_platform_driver);
 	egm_gpu_links_exit();

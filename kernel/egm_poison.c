@@ -11,9 +11,9 @@
  * turns into a machine check inside the guest; huge entries are used only
  * where no retired block lies inside them.
  *
- * Memory found bad after boot is retired at run time: by the kernel's
- * memory-failure notification for PFN maps where it exists, and on every
- * kernel by a root-only debugfs control that takes the same path.
+ * Memory found bad after boot is retired at run time: by the platform's
+ * memory error reports (egm_hwerror.c), and on every kernel by a root-only
+ * debugfs control that takes the same path.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -118,6 +118,11 @@ static int egm_read_firmware(struct device *dev, u64 phys, void *buf, u64 len)
  * so that the next probe keeps them out of use and out of its scrub; they
  * are lost when the module is unloaded.
  */
+static u64 egm_block_size(void)
+{
+	return egm_retired_block_bytes(READ_ONCE(retired_block_size), PAGE_SIZE);
+}
+
 static DEFINE_MUTEX(egm_runtime_retired_lock);
 static struct egm_retired_range egm_runtime_retired[EGM_RETIRED_MAX_ENTRIES];
 static u32 egm_nr_runtime_retired;
@@ -135,6 +140,61 @@ static void egm_remember_retirement(u64 phys, u64 len)
 	if (nr < 0)
 		pr_warn("too many runtime retirements: [%#llx-%#llx] will not outlive an unbind\n",
 			phys, phys + len - 1);
+}
+
+/**
+ * egm_retire_unbound() - retire a block of a region that is not bound
+ * @phys: the physical address of a memory error
+ *
+ * Remembers the block, if it lies in a discovered EGM region, so that the
+ * region's next binding keeps it out of use and out of its scrub.
+ */
+void egm_retire_unbound(u64 phys)
+{
+	const struct egm_platform_data *pdata = egm_acpi_find_region(phys);
+	u64 offset, len;
+
+	if (!pdata)
+		return;
+	offset = ALIGN_DOWN(phys - pdata->base, egm_block_size());
+	len = min(egm_block_size(), pdata->size - offset);
+	egm_remember_retirement(pdata->base + offset, len);
+	pr_warn("egm%u: retired [%#llx-%#llx] while unbound (memory error)\n",
+		pdata->pxm, offset, offset + len - 1);
+}
+
+/*
+ * The first byte of a remembered retirement that the region's set does not
+ * cover: one reported while the region was being bound.
+ */
+bool egm_find_unapplied_retirement(struct egm_region *region, u64 *offset)
+{
+	u64 base = region->pdata->base, size = region->pdata->size;
+	bool found = false;
+	u32 i;
+
+	mutex_lock(&egm_runtime_retired_lock);
+	down_read(&region->lock);
+	for (i = 0; i < egm_nr_runtime_retired && !found; i++) {
+		u64 start = max(egm_runtime_retired[i].offset, base);
+		u64 end = min(egm_runtime_retired[i].offset +
+			      egm_runtime_retired[i].size, base + size);
+		u64 stretch_end;
+
+		if (start >= end)
+			continue;
+		start = egm_retired_usable_stretch(region->retired,
+						   region->nr_retired,
+						   start - base, end - base,
+						   &stretch_end);
+		if (start < end - base) {
+			*offset = start;
+			found = true;
+		}
+	}
+	up_read(&region->lock);
+	mutex_unlock(&egm_runtime_retired_lock);
+	return found;
 }
 
 static int egm_retired_make_room_locked(struct egm_region *region);
@@ -168,11 +228,6 @@ static int egm_restore_retirements(struct device *dev, struct egm_region *region
 		dev_info(dev, "kept %u range(s) retired at run time before this binding\n",
 			 restored);
 	return ret;
-}
-
-static u64 egm_block_size(void)
-{
-	return egm_retired_block_bytes(READ_ONCE(retired_block_size), PAGE_SIZE);
 }
 
 /*
@@ -370,14 +425,16 @@ static void egm_zap_around(struct egm_region *region, u64 offset, u64 len)
  * @why: for the log
  *
  * Adds the block to the set, so that no fault maps it again, and zaps it
- * from every mapping: the next access gets SIGBUS with BUS_MCEERR_AR.
+ * from every mapping: the next access gets SIGBUS with BUS_MCEERR_AR. A
+ * block retired already is left as it is.
  *
  * Return: 0, -EINVAL for an offset beyond the region, -ENODEV once the
  * region is revoked, -ENOSPC or -ENOMEM when the set cannot grow.
  */
 int egm_retire(struct egm_region *region, u64 offset, const char *why)
 {
-	u64 block = region->retired_block_size, size = region->pdata->size;
+	u64 block = region->retired_block_size, size = region->pdata->size, end;
+	bool already = false;
 	int nr, ret = 0;
 
 	if (offset >= size)
@@ -390,6 +447,12 @@ int egm_retire(struct egm_region *region, u64 offset, const char *why)
 	down_write(&region->lock);
 	if (region->revoked) {
 		ret = -ENODEV;
+		goto out;
+	}
+	if (egm_retired_usable_stretch(region->retired, region->nr_retired,
+				       offset, offset + block, &end) ==
+	    offset + block) {
+		already = true;
 		goto out;
 	}
 	/* Merging into a neighbour needs no room; only a new range does. */
@@ -406,7 +469,7 @@ int egm_retire(struct egm_region *region, u64 offset, const char *why)
 	egm_zap_around(region, offset, block);
 out:
 	up_write(&region->lock);
-	if (!ret) {
+	if (!ret && !already) {
 		/* A remap mmap() may have filled its VMA before the zap saw it. */
 		egm_wait_remap_mms(region);
 		egm_zap_around(region, offset, block);
@@ -419,8 +482,12 @@ out:
 			offset, offset + block - 1, why, ret);
 		return ret;
 	}
-	dev_warn(&region->dev, "retired [%#llx-%#llx] (%s)\n", offset,
-		 offset + block - 1, why);
+	if (already)
+		dev_info(&region->dev, "[%#llx-%#llx] is retired already (%s)\n",
+			 offset, offset + block - 1, why);
+	else
+		dev_warn(&region->dev, "retired [%#llx-%#llx] (%s)\n", offset,
+			 offset + block - 1, why);
 	return 0;
 }
 
@@ -497,99 +564,12 @@ static const struct file_operations egm_debugfs_retire_fops = {
 	.write = egm_debugfs_retire_write,
 };
 
-#ifdef EGM_MEMORY_FAILURE_NOTIFY
-/*
- * memory_failure() calls this for each mapping of the region, in atomic
- * context, to learn where a poisoned pfn is mapped. It is also the driver's
- * only word of the poison: note the block for retirement, which sleeps.
- */
-static int egm_pfn_to_vma_pgoff(struct vm_area_struct *vma, unsigned long pfn,
-				pgoff_t *pgoff)
-{
-	struct egm_region *region = vma->vm_private_data;
-	unsigned long first = PHYS_PFN(region->pdata->base);
-	unsigned long offset;
-
-	if (pfn < first || pfn - first >= region->pdata->size >> PAGE_SHIFT)
-		return -EFAULT;
-	offset = pfn - first;
-	spin_lock(&region->poison_lock);
-	/* Called once per mapping of the pfn: queue it once. */
-	if (offset != region->poison_last) {
-		region->poison_last = offset;
-		if (!kfifo_put(&region->poison_pending, offset))
-			pr_err_ratelimited("egm%u: too many poisoned pages at once: pfn %#lx not retired\n",
-					   region->pdata->pxm, pfn);
-	}
-	spin_unlock(&region->poison_lock);
-	schedule_work(&region->poison_work);
-	if (offset < vma->vm_pgoff || offset - vma->vm_pgoff >= vma_pages(vma))
-		return -EFAULT;
-	*pgoff = offset;
-	return 0;
-}
-
-static void egm_poison_work(struct work_struct *work)
-{
-	struct egm_region *region =
-		container_of(work, struct egm_region, poison_work);
-	unsigned long offset;
-
-	for (;;) {
-		bool got;
-
-		spin_lock(&region->poison_lock);
-		got = kfifo_get(&region->poison_pending, &offset);
-		spin_unlock(&region->poison_lock);
-		if (!got)
-			return;
-		egm_retire(region, (u64)offset << PAGE_SHIFT, "memory failure");
-	}
-}
-
-static void egm_memory_failure_register(struct egm_region *region)
-{
-	int ret;
-
-	spin_lock_init(&region->poison_lock);
-	region->poison_last = ULONG_MAX;
-	INIT_KFIFO(region->poison_pending);
-	INIT_WORK(&region->poison_work, egm_poison_work);
-	region->pfn_space.node.start = PHYS_PFN(region->pdata->base);
-	region->pfn_space.node.last = PHYS_PFN(region->pdata->base +
-					       region->pdata->size) - 1;
-	region->pfn_space.mapping = region->inode->i_mapping;
-	region->pfn_space.pfn_to_vma_pgoff = egm_pfn_to_vma_pgoff;
-	ret = register_pfn_address_space(&region->pfn_space);
-	if (ret)
-		dev_warn(&region->dev, "no memory-failure notification: %d; retired pages come from firmware only\n",
-			 ret);
-	region->pfn_space_registered = !ret;
-}
-
-static void egm_memory_failure_unregister(struct egm_region *region)
-{
-	if (region->pfn_space_registered)
-		unregister_pfn_address_space(&region->pfn_space);
-	region->pfn_space_registered = false;
-	cancel_work_sync(&region->poison_work);
-}
-#else
-static void egm_memory_failure_register(struct egm_region *region)
-{
-}
-
-static void egm_memory_failure_unregister(struct egm_region *region)
-{
-}
-#endif
-
 /* Runtime retirement for a region that has its device. */
 void egm_poison_region_added(struct egm_region *region)
 {
 	if (egm_sysfs_add_retired_pages(region))
 		dev_warn(&region->dev, "cannot create retired_pages in sysfs\n");
-	egm_memory_failure_register(region);
+	egm_hwerror_region_added(region);
 	if (!egm_debugfs_root)
 		return;
 	region->debugfs = debugfs_create_dir(dev_name(&region->dev),
@@ -603,7 +583,7 @@ void egm_poison_region_removed(struct egm_region *region)
 {
 	debugfs_remove(region->debugfs);
 	region->debugfs = NULL;
-	egm_memory_failure_unregister(region);
+	egm_hwerror_region_removed(region);
 	egm_sysfs_remove_retired_pages(region);
 }
 

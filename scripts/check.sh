@@ -48,8 +48,8 @@ if scripts/lint.sh; then count lint 1 0; else count lint 0 1; fi
 echo "== docs: docutils"
 if scripts/check-docs.sh; then count docs 1 0; else count docs 0 1; fi
 
-echo "== the memory-failure notification path against upstream's declarations"
-if make -s compat-check; then count compat-check 1 0; else count compat-check 0 1; fi
+echo "== memory error reporters: each module uses every one its kernel has"
+if scripts/check-error-reporters.sh $kernels; then count error-reporters 1 0; else count error-reporters 0 1; fi
 
 echo "== W=1 (and sparse on 6.x) on x86 and arm64 (4K and 16K pages)"
 if scripts/kernel-checks.sh; then count kernel-checks 1 0; else count kernel-checks 0 1; fi

@@ -6,10 +6,12 @@
  *   egm-retired-test list DEV          the ioctl's list, one range a line
  *   egm-retired-test ioctl-input DEV   bad arguments get errors, nothing else
  *   egm-retired-test faults DEV SIZE BASE huge|4k|remap
- *   egm-retired-test runtime DEV SIZE OFFSET huge|4k|remap
- *                      retires the block at OFFSET through debugfs under a
- *                      live mapping
+ *   egm-retired-test runtime DEV SIZE OFFSET huge|4k|remap [PHYS]
+ *                      retires the block at OFFSET under a live mapping:
+ *                      through debugfs, or by a machine check at PHYS
+ *                      (mce-inject)
  *   egm-retired-test touch DEV OFFSET  reads a byte there and says what happened
+ *   egm-retired-test inject PHYS       a machine check for a memory error there
  *   egm-retired-test fill-phys PHYS LEN   writes the pattern through /dev/mem
  *   egm-retired-test phys-state PHYS LEN  prints pattern, zero or mixed
  */
@@ -407,8 +409,76 @@ static bool retire_through_debugfs(const char *dev, uint64_t offset)
 	return false;
 }
 
+/*
+ * An uncorrected memory error at @phys, as the CPU's machine check logs it
+ * (mce-inject's software injection: the kernel decodes it as it would a
+ * real one, and calls its decoders, which do not run memory_failure()).
+ * QEMU's vCPUs are AMD's or, with vendor=GenuineIntel, Intel's: each has
+ * its own encoding of a memory error.
+ */
+static bool cpu_is_intel(void)
+{
+	FILE *cpuinfo = fopen("/proc/cpuinfo", "r");
+	char line[256] = "";
+
+	while (cpuinfo && fgets(line, sizeof(line), cpuinfo) &&
+	       strncmp(line, "vendor_id", 9))
+		;
+	if (cpuinfo)
+		fclose(cpuinfo);
+	return strstr(line, "GenuineIntel");
+}
+
+static bool inject_machine_check(uint64_t phys)
+{
+	bool intel = cpu_is_intel();
+	char path[128], addr[32];
+	const char *files[][2] = {
+		{ "flags", "sw" },
+		/* Intel: memory scrub, recoverable; AMD: DRAM ECC (XEC 8). */
+		{ "status", intel ? "0xbd000000000000c0" : "0xbc00000000080000" },
+		{ "misc", "0x86" },	/* a physical address, 64-byte grain */
+		{ "addr", addr },
+		{ "cpu", "0" },
+		{ "bank", intel ? "1" : "4" },	/* last: it injects */
+	};
+
+	snprintf(addr, sizeof(addr), "%#" PRIx64, phys);
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		char text[32];
+
+		/* flags wants the line as echo writes it. */
+		snprintf(path, sizeof(path), "/sys/kernel/debug/mce-inject/%s",
+			 files[i][0]);
+		snprintf(text, sizeof(text), "%s\n", files[i][1]);
+		if (!write_file(path, text)) {
+			tap_note("write %s to %s: %s", files[i][1], path,
+				 strerror(errno));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Memory errors are retired by a work item: wait for it, 10 s at most. */
+static bool wait_retired(int fd, uint64_t offset, uint64_t len)
+{
+	struct retired_list list;
+
+	for (int i = 0; i < 1000; i++) {
+		if (!get_list(fd, &list) && is_retired(&list, offset, len))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * Retires the block at @offset under a live mapping: through debugfs
+ * (@phys 0) or by a memory error at @phys.
+ */
 static int test_runtime(const char *dev, uint64_t size, uint64_t offset,
-			const char *mode)
+			const char *mode, uint64_t phys)
 {
 	uint64_t block = 64 * 1024, first = offset & ~(block - 1);
 	uint64_t before = first - PAGE, after = first + block;
@@ -428,8 +498,16 @@ static int test_runtime(const char *dev, uint64_t size, uint64_t offset,
 	tap_ok(!get_list(fd, &list) && !is_retired(&list, first, block),
 	       "block %#" PRIx64 " is not retired yet", first);
 
-	tap_ok(retire_through_debugfs(dev, offset),
-	       "retire offset %#" PRIx64 " through debugfs", offset);
+	if (phys) {
+		tap_ok(inject_machine_check(phys),
+		       "a memory error at %#" PRIx64 " (offset %#" PRIx64 ")",
+		       phys, offset);
+		tap_ok(wait_retired(fd, first, block),
+		       "the driver retires its block");
+	} else {
+		tap_ok(retire_through_debugfs(dev, offset),
+		       "retire offset %#" PRIx64 " through debugfs", offset);
+	}
 	poisoned_at(map + offset, "the retired block, under a live mapping");
 	poisoned_at(map + first, "its first byte");
 	faults = minor_faults();
@@ -444,8 +522,14 @@ static int test_runtime(const char *dev, uint64_t size, uint64_t offset,
 	       !is_retired(&list, before, PAGE) && !is_retired(&list, after, PAGE),
 	       "the list has [%#" PRIx64 ", +64 KiB) and not its neighbours",
 	       first);
-	tap_ok(retire_through_debugfs(dev, offset + 1),
-	       "retiring it again is harmless");
+	if (phys)
+		tap_ok(inject_machine_check(phys ^ PAGE) &&
+		       wait_retired(fd, first, block) && !get_list(fd, &list) &&
+		       is_retired(&list, first, block),
+		       "a second error in the block is harmless");
+	else
+		tap_ok(retire_through_debugfs(dev, offset + 1),
+		       "retiring it again is harmless");
 	munmap(map, size);
 
 	/* A new mapping has the hole too, in every mode. */
@@ -540,9 +624,12 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "faults"))
 		return test_faults(argv[2], strtoull(argv[3], NULL, 0),
 				   strtoull(argv[4], NULL, 0), argv[5]);
-	if (argc == 6 && !strcmp(argv[1], "runtime"))
+	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "runtime"))
 		return test_runtime(argv[2], strtoull(argv[3], NULL, 0),
-				    strtoull(argv[4], NULL, 0), argv[5]);
+				    strtoull(argv[4], NULL, 0), argv[5],
+				    argc == 7 ? strtoull(argv[6], NULL, 0) : 0);
+	if (argc == 3 && !strcmp(argv[1], "inject"))
+		return !inject_machine_check(strtoull(argv[2], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "touch"))
 		return touch_offset(argv[2], strtoull(argv[3], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "fill-phys"))
@@ -554,8 +641,9 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: egm-retired-test list|ioctl-input DEV\n"
 			"       egm-retired-test page-size\n"
 			"       egm-retired-test faults DEV SIZE BASE huge|4k|remap\n"
-			"       egm-retired-test runtime DEV SIZE OFFSET huge|4k|remap\n"
+			"       egm-retired-test runtime DEV SIZE OFFSET huge|4k|remap [PHYS]\n"
 			"       egm-retired-test touch DEV OFFSET\n"
+			"       egm-retired-test inject PHYS\n"
 			"       egm-retired-test fill-phys|phys-state PHYS LEN\n");
 	return 2;
 }

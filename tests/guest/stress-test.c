@@ -40,7 +40,6 @@
 
 #include "tap.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define PAGE ((uint64_t)sysconf(_SC_PAGESIZE))
 #define MIB (1ULL << 20)
 #define GIB (1ULL << 30)

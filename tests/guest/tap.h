@@ -7,6 +7,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 static int tap_failures;
 
 __attribute__((format(printf, 2, 3)))

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Memory errors found at run time: every uncorrected error the platform
+ * reports inside EGM retires its block, whether a process maps it or not.
+ *
+ * The reports come from whichever of these the kernel has:
+ *  - memory-failure handling of PFN maps (register_pfn_address_space): the
+ *    kernel signals the processes that map the page and asks the driver
+ *    where it is mapped, which is the driver's word of the error;
+ *  - x86 machine checks (the MCE decode chain);
+ *  - ACPI APEI GHES memory error records (firmware-first, as on Grace).
+ * The first alone misses a page that no process maps: it would be scrubbed
+ * and handed to the next tenant. Reports arrive in atomic context; a work
+ * item retires their blocks, since retiring sleeps.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kfifo.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+/* Kbuild defines EGM_HAVE_GHES_REPORT_CHAIN when ghes.h declares it. */
+#if defined(EGM_HAVE_GHES_REPORT_CHAIN) && IS_ENABLED(CONFIG_ACPI_APEI_GHES)
+#define EGM_GHES_REPORTS
+#include <acpi/ghes.h>
+#include <linux/cper.h>
+#endif
+
+#include "egm.h"
+#include "egm_compat.h"
+
+/* Bound regions that take runtime retirements. */
+static LIST_HEAD(egm_hwerror_regions);
+static DEFINE_MUTEX(egm_hwerror_regions_lock);
+
+static DEFINE_SPINLOCK(egm_hwerror_lock);	/* the queue and its state */
+static DEFINE_KFIFO(egm_hwerror_pending, u64, 64);
+static u64 egm_hwerror_last_pfn = U64_MAX;	/* reported once per mapping */
+static bool egm_hwerror_running;
+
+static void egm_hwerror_work_fn(struct work_struct *work);
+static DECLARE_WORK(egm_hwerror_work, egm_hwerror_work_fn);
+
+static void egm_hwerror_queue(u64 phys)
+{
+	unsigned long flags;
+	bool lost = false;
+
+	spin_lock_irqsave(&egm_hwerror_lock, flags);
+	if (egm_hwerror_running && PHYS_PFN(phys) != egm_hwerror_last_pfn) {
+		lost = !kfifo_put(&egm_hwerror_pending, phys);
+		if (!lost) {
+			egm_hwerror_last_pfn = PHYS_PFN(phys);
+			schedule_work(&egm_hwerror_work);
+		}
+	}
+	spin_unlock_irqrestore(&egm_hwerror_lock, flags);
+	if (lost)
+		pr_err_ratelimited("too many memory errors at once: %#llx is not retired\n",
+				   phys);
+}
+
+static void egm_hwerror_retire(u64 phys)
+{
+	struct egm_region *region;
+	bool bound = false;
+
+	mutex_lock(&egm_hwerror_regions_lock);
+	list_for_each_entry(region, &egm_hwerror_regions, hwerror_node) {
+		u64 base = region->pdata->base;
+
+		if (phys >= base && phys - base < region->pdata->size) {
+			egm_retire(region, phys - base, "memory error");
+			bound = true;
+			break;
+		}
+	}
+	/* Under the lock, so that a region being bound sees it: see below. */
+	if (!bound)
+		egm_retire_unbound(phys);
+	mutex_unlock(&egm_hwerror_regions_lock);
+}
+
+static void egm_hwerror_work_fn(struct work_struct *work)
+{
+	u64 phys;
+
+	for (;;) {
+		bool got;
+
+		spin_lock_irq(&egm_hwerror_lock);
+		got = kfifo_get(&egm_hwerror_pending, &phys);
+		spin_unlock_irq(&egm_hwerror_lock);
+		if (!got)
+			return;
+		egm_hwerror_retire(phys);
+	}
+}
+
+#ifdef EGM_MEMORY_FAILURE_NOTIFY
+/*
+ * memory_failure() calls this for each mapping of the region, in atomic
+ * context, to learn where a poisoned pfn is mapped.
+ */
+static int egm_pfn_to_vma_pgoff(struct vm_area_struct *vma, unsigned long pfn,
+				pgoff_t *pgoff)
+{
+	struct egm_region *region = vma->vm_private_data;
+	unsigned long first = PHYS_PFN(region->pdata->base);
+	unsigned long offset;
+
+	if (pfn < first || pfn - first >= region->pdata->size >> PAGE_SHIFT)
+		return -EFAULT;
+	egm_hwerror_queue(PFN_PHYS(pfn));
+	offset = pfn - first;
+	if (offset < vma->vm_pgoff || offset - vma->vm_pgoff >= vma_pages(vma))
+		return -EFAULT;
+	*pgoff = offset;
+	return 0;
+}
+
+static void egm_pfn_space_register(struct egm_region *region)
+{
+	int ret;
+
+	region->pfn_space.node.start = PHYS_PFN(region->pdata->base);
+	region->pfn_space.node.last = PHYS_PFN(region->pdata->base +
+					       region->pdata->size) - 1;
+	region->pfn_space.mapping = region->inode->i_mapping;
+	region->pfn_space.pfn_to_vma_pgoff = egm_pfn_to_vma_pgoff;
+	ret = register_pfn_address_space(&region->pfn_space);
+	if (ret)
+		dev_warn(&region->dev, "processes that map a page with a memory error are not signalled: %d\n",
+			 ret);
+	region->pfn_space_registered = !ret;
+}
+
+static void egm_pfn_space_unregister(struct egm_region *region)
+{
+	if (region->pfn_space_registered)
+		unregister_pfn_address_space(&region->pfn_space);
+	region->pfn_space_registered = false;
+}
+#else
+static void egm_pfn_space_register(struct egm_region *region)
+{
+}
+
+static void egm_pfn_space_unregister(struct egm_region *region)
+{
+}
+#endif
+
+void egm_hwerror_region_added(struct egm_region *region)
+{
+	u64 offset;
+
+	egm_pfn_space_register(region);
+	mutex_lock(&egm_hwerror_regions_lock);
+	list_add_tail(&region->hwerror_node, &egm_hwerror_regions);
+	mutex_unlock(&egm_hwerror_regions_lock);
+	/* Errors reported between reading the remembered ones and now. */
+	while (egm_find_unapplied_retirement(region, &offset))
+		if (egm_retire(region, offset, "memory error while unbound"))
+			break;
+}
+
+/* Before revocation: its retirements are remembered from here on. */
+void egm_hwerror_region_removed(struct egm_region *region)
+{
+	mutex_lock(&egm_hwerror_regions_lock);
+	list_del_init(&region->hwerror_node);
+	mutex_unlock(&egm_hwerror_regions_lock);
+	egm_pfn_space_unregister(region);
+}
+
+#ifdef CONFIG_X86_MCE
+static int egm_mce_notify(struct notifier_block *nb, unsigned long val,
+			  void *data)
+{
+	struct mce *m = data;
+
+	if (m && (m->status & (MCI_STATUS_UC | MCI_STATUS_DEFERRED)) &&
+	    mce_is_memory_error(m) && mce_usable_address(m))
+		egm_hwerror_queue(egm_mce_phys_addr(m));
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block egm_mce_nb = {
+	.notifier_call = egm_mce_notify,
+	.priority = MCE_PRIO_LOWEST,
+};
+#endif
+
+#ifdef EGM_GHES_REPORTS
+static int egm_ghes_notify(struct notifier_block *nb, unsigned long severity,
+			   void *data)
+{
+	struct cper_sec_mem_err *mem_err = data;
+	u64 phys;
+
+	if (severity < GHES_SEV_RECOVERABLE ||
+	    !(mem_err->validation_bits & CPER_MEM_VALID_PA))
+		return NOTIFY_DONE;
+	phys = mem_err->physical_addr;
+	if (mem_err->validation_bits & CPER_MEM_VALID_PA_MASK)
+		phys &= mem_err->physical_addr_mask;
+	egm_hwerror_queue(phys);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block egm_ghes_nb = {
+	.notifier_call = egm_ghes_notify,
+};
+#endif
+
+void egm_hwerror_init(void)
+{
+	spin_lock_irq(&egm_hwerror_lock);
+	egm_hwerror_running = true;
+	spin_unlock_irq(&egm_hwerror_lock);
+#ifdef CONFIG_X86_MCE
+	mce_register_decode_chain(&egm_mce_nb);
+#endif
+#ifdef EGM_GHES_REPORTS
+	ghes_register_report_chain(&egm_ghes_nb);
+#endif
+}
+
+/* First at unload: no report may queue work once regions go away. */
+void egm_hwerror_exit(void)
+{
+#ifdef EGM_GHES_REPORTS
+	ghes_unregister_report_chain(&egm_ghes_nb);
+#endif
+#ifdef CONFIG_X86_MCE
+	mce_unregister_decode_chain(&egm_mce_nb);
+#endif
+	spin_lock_irq(&egm_hwerror_lock);
+	egm_hwerror_running = false;
+	spin_unlock_irq(&egm_hwerror_lock);
+	cancel_work_sync(&egm_hwerror_work);
+}
