@@ -125,6 +125,10 @@ text = text.replace(' * The kernel APIs nvgrace-egm uses that changed between th
                     ' * Wrappers of the kernel APIs nvgrace-egm uses whose form changes between\n * kernels, in one place.')
 open(p, 'w').write(text)
 EOF
+# Kbuild's header probes, answered for the target tree: 6.12 has GHES's
+# report chain, not the PFN-map memory-failure API.
+sed -i -e 's/defined(EGM_HAVE_GHES_REPORT_CHAIN) && //' \
+	-e '/Kbuild defines EGM_HAVE_GHES_REPORT_CHAIN/d' "$drv/egm_hwerror.c"
 objects=$(grep -o 'egm_[a-z_]*\.o' kernel/Kbuild | tr '\n' ' ')
 cat >"$drv/Makefile" <<EOF
 # SPDX-License-Identifier: GPL-2.0-only
