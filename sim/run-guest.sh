@@ -6,7 +6,8 @@
 #
 # -k  kernel series from the project cache (6.12, 6.1, 6.12-debug; 6.12-arm64,
 #     6.12-arm64-16k and 6.12-arm64-64k boot the arm64 host:
-#     qemu-system-aarch64 -M virt with UEFI, see docs/simulated-host.rst)
+#     bookworm-backports' qemu-system-aarch64 -M virt with EL2 and UEFI, see
+#     docs/simulated-host.rst)
 # -p  platform name (sim/platforms/NAME.platform) or path
 # -t  script in tests/guest/, or a path, to run inside the guest (TAP on
 #     ttyS1)
@@ -73,7 +74,11 @@ if [ "$arch" = arm64 ]; then
 	# UEFI (Debian's AAVMF) gives the kernel QEMU's ACPI tables; the test's
 	# TAP goes out through a virtio console, as virt has one UART.
 	cp /usr/share/AAVMF/AAVMF_VARS.fd "$out/efi-vars.fd"
-	qemu_base=(qemu-system-aarch64 -accel tcg -nodefaults -display none -no-reboot
+	# bookworm-backports' QEMU (sim/fetch-qemu.sh): its max CPU has
+	# stage-2 forced write-back and DIC, as Grace's cores; EL2 lets the
+	# guest run KVM, as a Grace host does.
+	qemu_base=("$("$top/sim/fetch-qemu.sh")/bin/qemu-system-aarch64" -accel tcg
+		   -machine virtualization=on -nodefaults -display none -no-reboot
 		   -cpu max -kernel "$kdir/root/boot/vmlinuz-$kver"
 		   -drive if=pflash,format=raw,readonly=on,file=/usr/share/AAVMF/AAVMF_CODE.fd
 		   -drive "if=pflash,format=raw,file=$out/efi-vars.fd")

@@ -3,14 +3,22 @@
  * egmctl check: is this host ready to run VMs on EGM? Each finding says
  * what to do about it.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "egmctl.h"
+
+#include <linux/kvm.h>
+
+/* Linux 6.17's, named here for older headers. */
+#define EGMCTL_KVM_CAP_ARM_CACHEABLE_PFNMAP 243
 
 enum verdict { OK, WARN, FAIL, NA };
 static const char *const verdict_names[] = { "ok", "warn", "fail", "n/a" };
@@ -143,6 +151,53 @@ static void check_driver(struct egmctl *ctl, struct report *r)
 	}
 }
 
+/*
+ * KVM_CAP_ARM_CACHEABLE_PFNMAP_SUPPORTED, a VM's capability: 1 when KVM
+ * maps PFN-map memory cacheable in stage 2 (the kernel has it and the CPUs
+ * have FWB and DIC), 0 when not, or -errno when KVM cannot be asked.
+ */
+static int kvm_cacheable_pfnmap(void)
+{
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), vm, ret;
+
+	if (kvm < 0)
+		return -errno;
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0) {
+		ret = -errno;
+		close(kvm);
+		return ret;
+	}
+	ret = ioctl(vm, KVM_CHECK_EXTENSION, EGMCTL_KVM_CAP_ARM_CACHEABLE_PFNMAP);
+	ret = ret < 0 ? -errno : ret > 0;
+	close(vm);
+	close(kvm);
+	return ret;
+}
+
+static void check_kvm_stage2(struct report *r, const struct utsname *u,
+			     int version)
+{
+	int cacheable = kvm_cacheable_pfnmap();
+
+	if (cacheable > 0)
+		finding(r, OK, "kvm-stage2",
+			"KVM maps EGM cacheable in stage 2 (Linux %s, KVM_CAP_ARM_CACHEABLE_PFNMAP_SUPPORTED)",
+			u->release);
+	else if (cacheable < 0)
+		finding(r, WARN, "kvm-stage2",
+			"cannot ask KVM whether it maps EGM cacheable in stage 2 (/dev/kvm: %s)",
+			strerror(-cacheable));
+	else if (version < 6017)
+		finding(r, FAIL, "kvm-stage2",
+			"KVM of Linux %s maps PFN-mapped memory non-cacheable in stage 2 (it has no KVM_CAP_ARM_CACHEABLE_PFNMAP_SUPPORTED): slow, and atomics fail; use Linux 6.17 or later",
+			u->release);
+	else
+		finding(r, FAIL, "kvm-stage2",
+			"KVM of Linux %s maps PFN-mapped memory non-cacheable in stage 2: the CPUs lack stage-2 forced write-back (FWB) or DIC",
+			u->release);
+}
+
 static void check_kernel(struct report *r, const struct utsname *u)
 {
 	int version = kernel_version(u);
@@ -159,13 +214,8 @@ static void check_kernel(struct report *r, const struct utsname *u)
 		finding(r, NA, "kvm-stage2",
 			"%s: cacheable KVM stage-2 mappings of PFN maps are an arm64 question",
 			u->machine);
-	else if (version >= 6017)
-		finding(r, OK, "kvm-stage2",
-			"Linux %s lets KVM map EGM cacheable in stage 2", u->release);
 	else
-		finding(r, FAIL, "kvm-stage2",
-			"Linux %s maps PFN-mapped memory non-cacheable in KVM stage 2 (slow, and atomics fail): use Linux 6.17 or later",
-			u->release);
+		check_kvm_stage2(r, u, version);
 	if (exists("/dev/kvm"))
 		finding(r, OK, "kvm", "/dev/kvm is present");
 	else
