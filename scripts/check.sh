@@ -38,8 +38,11 @@ case $kernels in
 		true
 	[ -x build/guest-arm64/egm-test ] || { echo "check: arm64 guest programs failed to build"; exit 1; } ;;
 esac
-# egmctl's VMs on regions with retired memory need QEMU 8.2 (backports).
+# egmctl's VMs on regions with retired memory need QEMU 8.2, the arm64
+# host QEMU 10 (bookworm-backports).
 sim/fetch-qemu.sh >/dev/null || { echo "check: cannot fetch QEMU from bookworm-backports"; exit 1; }
+# The demo and the VFIO test also run with the newest QEMU (trixie-backports).
+sim/fetch-qemu-newest.sh >/dev/null || { echo "check: cannot make the newest QEMU's root"; exit 1; }
 sim/fetch-udev.sh >/dev/null || { echo "check: cannot fetch udev for the udev rule's test"; exit 1; }
 
 echo "== lint"

@@ -52,7 +52,8 @@ say "9. A VMM asks egmctl how to start a VM whose RAM is egm4. All GPUs of a"
 say "   socket go to the same VM (the simulated GPUs are not vfio devices, so"
 say "   the VM below runs with --gpus none):"
 show egmctl qemu-args egm4
-check "the host's root is mounted over 9p (its unmodified QEMU runs here)" mount_host_root
+check "the host's root is mounted over 9p (its unmodified QEMU runs here)" mount_nested_qemu_root
+show chroot "${NESTED_ROOT:-/host}" qemu-system-x86_64 --version
 args=$(egmctl qemu-args egm4 --gpus none)
 say
 say "10. Start the host's own QEMU with exactly those arguments and a tiny"

@@ -123,7 +123,32 @@ mount_host_root() {
 	mount --bind /egm /host/mnt
 }
 
-# start_payload_vm QEMU ARGS...: starts QEMU from the host's root, in the
+# The newest QEMU in Debian's archive (trixie-backports', in a trixie root
+# of its own: sim/fetch-qemu-newest.sh), set up like /host; start_payload_vm
+# runs QEMU there from then on.
+mount_newest_qemu_root() {
+	mount_host_root || return 1
+	root=/host$HOST_TOP/.cache/qemu-newest/root
+	[ -x $root/usr/bin/qemu-system-x86_64 ] || return 1
+	for d in dev proc sys tmp; do
+		mount --bind /$d $root/$d || return 1
+	done
+	mount --bind /egm $root/mnt || return 1
+	NESTED_ROOT=$root
+}
+
+# With NESTED_QEMU=newest (the *-qemu-newest.sh tests), the newest QEMU;
+# else the host's own.
+mount_nested_qemu_root() {
+	if [ "${NESTED_QEMU:-}" = newest ]; then
+		mount_newest_qemu_root
+	else
+		mount_host_root
+	fi
+}
+
+# start_payload_vm QEMU ARGS...: starts QEMU from the host's root (or the
+# newest QEMU's, see mount_newest_qemu_root), in the
 # background, with a payload as its kernel ($PAYLOAD, by default
 # tests/guest/nested-payload.S) and ARGS for the machine and memory; waits
 # up to 3 minutes for the payload's report ("!", or "?" for a failure) on
@@ -133,7 +158,7 @@ start_payload_vm() {
 	qemu=$1
 	shift
 	rm -f /tmp/vm-serial.log /tmp/qemu.pid
-	chroot /host "$qemu" -accel tcg -nodefaults -display none -no-reboot \
+	chroot "${NESTED_ROOT:-/host}" "$qemu" -accel tcg -nodefaults -display none -no-reboot \
 		"$@" -kernel "/mnt/tests/${PAYLOAD:-nested-payload.elf}" \
 		-serial file:/tmp/vm-serial.log -pidfile /tmp/qemu.pid \
 		>/tmp/qemu.log 2>&1 &

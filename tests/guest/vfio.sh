@@ -7,11 +7,13 @@
 
 dev=$(echo $EXPECT_DEVICES | cut -d' ' -f1)
 pxm=${dev#egm}
-backports_qemu=$HOST_TOP/.cache/qemu-backports/bin/qemu-system-x86_64
+iommufd_qemu=$HOST_TOP/.cache/qemu-backports/bin/qemu-system-x86_64
+[ "${NESTED_QEMU:-}" != newest ] || iommufd_qemu=qemu-system-x86_64
 PAYLOAD=dma-payload.elf
 
 check "nvgrace-egm loads" load_egm
-check "the host's root is mounted over 9p" mount_host_root
+check "the host's root is mounted over 9p" mount_nested_qemu_root
+note "$(chroot "${NESTED_ROOT:-/host}" qemu-system-x86_64 --version | head -n1)"
 # Modules on Debian's kernels, built in on the debug kernel.
 check "vfio-pci and the type1 IOMMU backend are there" sh -c \
 	"{ modprobe vfio-pci && modprobe vfio_iommu_type1; } || test -d /sys/bus/pci/drivers/vfio-pci"
@@ -65,11 +67,11 @@ done
 echo >$tracing/kprobe_events
 echo auto >/sys/module/nvgrace_egm/parameters/map_mode
 
-# iommufd: QEMU 10 (backports) with -object iommufd. Debian's kernels are
+# iommufd: QEMU 10 (backports) or the newest with -object iommufd. Debian's kernels are
 # built without CONFIG_IOMMUFD; the debug kernel has it.
 args_iommufd=$(echo "$args" | sed 's/\(vfio-pci,host=[^ ]*\)/\1,iommufd=iommufd0/g')
 # shellcheck disable=SC2086
-start_payload_vm $backports_qemu -M microvm,pcie=on -object iommufd,id=iommufd0 $args_iommufd
+start_payload_vm $iommufd_qemu -M microvm,pcie=on -object iommufd,id=iommufd0 $args_iommufd
 sed 's/^/# qemu (iommufd): /' /tmp/qemu.log
 if [ -c /dev/iommu ]; then
 	check "with iommufd, QEMU cannot map EGM-backed RAM for DMA: Bad address" \
@@ -77,8 +79,9 @@ if [ -c /dev/iommu ]; then
 	check "egmctl qemu-args says why it keeps the type1 container" sh -c \
 		"egmctl qemu-args $dev 2>&1 >/dev/null | grep -q 'not iommufd, which cannot map $dev'"
 else
-	check "without CONFIG_IOMMUFD there is no VFIO device cdev for QEMU's iommufd" \
-		grep -q 'vfio-dev: failed to load' /tmp/qemu.log
+	# QEMU 10 fails at the VFIO device cdev, 11 at /dev/iommu.
+	check "without CONFIG_IOMMUFD QEMU's iommufd has nothing to open" \
+		grep -Eq 'vfio-dev: failed to load|/dev/iommu does not exist' /tmp/qemu.log
 fi
 check_fails "and no guest runs" grep -q '!' /tmp/vm-serial.log
 stop_payload_vm
