@@ -12,6 +12,9 @@
  *                      (mce-inject)
  *   egm-retired-test touch DEV OFFSET  reads a byte there and says what happened
  *   egm-retired-test inject PHYS       a machine check for a memory error there
+ *   egm-retired-test memory-failure DEV SIZE OFFSET PHYS
+ *                      the kernel's memory-failure handling of that page, as
+ *                      an early-kill process that maps it meets it
  *   egm-retired-test fill-phys PHYS LEN   writes the pattern through /dev/mem
  *   egm-retired-test phys-state PHYS LEN  prints pattern, zero or mixed
  */
@@ -26,6 +29,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/egm.h>
@@ -543,6 +548,79 @@ static int test_runtime(const char *dev, uint64_t size, uint64_t offset,
 	return tap_exit_status();
 }
 
+static volatile sig_atomic_t ao_count;
+static siginfo_t ao_info;
+
+static void on_sigbus_ao(int sig, siginfo_t *info, void *ctx)
+{
+	(void)sig;
+	(void)ctx;
+	ao_info = *info;
+	ao_count++;
+}
+
+/*
+ * The kernel's memory-failure handling of a page of the region at @offset,
+ * as an early-kill process that maps it (QEMU is one) meets it: a child
+ * reports the page through /sys/devices/system/memory/hard_offline_page
+ * (memory_failure() with MF_SW_SIMULATED); this process gets SIGBUS with
+ * BUS_MCEERR_AO at its address, the driver retires the block, and a touch
+ * gets BUS_MCEERR_AR.
+ */
+static int test_memory_failure(const char *dev, uint64_t size, uint64_t offset,
+			       uint64_t phys)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigbus_ao,
+				.sa_flags = SA_SIGINFO | SA_RESTART };
+	uint64_t block = 64 * 1024, first = offset & ~(block - 1);
+	uint64_t page = offset & ~(PAGE - 1), after = first + block;
+	int fd = open_dev(dev), status;
+	uint8_t *map;
+	pid_t child;
+
+	if (fd < 0)
+		return 1;
+	tap_ok(!prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY, 0, 0),
+	       "this process asks for early kill, as QEMU does");
+	map = map_region(fd, size);
+	if (!tap_ok(map, "map the whole region"))
+		return 1;
+	fill_page(map + page, page);
+	fill_page(map + after, after);
+	sigaction(SIGBUS, &sa, NULL);
+	/* A program of its own, so that it does not map the region too. */
+	child = fork();
+	if (!child) {
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd),
+			 "echo %#" PRIx64 " >/sys/devices/system/memory/hard_offline_page",
+			 phys);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	tap_ok(child > 0 && waitpid(child, &status, 0) == child &&
+	       WIFEXITED(status) && !WEXITSTATUS(status),
+	       "another process reports a memory failure at %#" PRIx64, phys);
+	for (int i = 0; i < 500 && !ao_count; i++)
+		usleep(10000);
+	signal(SIGBUS, SIG_DFL);
+	tap_ok(ao_count == 1 && ao_info.si_code == BUS_MCEERR_AO &&
+	       ao_info.si_addr == (void *)(map + page) &&
+	       ao_info.si_addr_lsb == __builtin_ctzll(PAGE),
+	       "SIGBUS BUS_MCEERR_AO at %p, the page (%d signal(s), code %d addr %p lsb %d)",
+	       (void *)(map + page), (int)ao_count, ao_count ? ao_info.si_code : 0,
+	       ao_count ? ao_info.si_addr : NULL,
+	       ao_count ? ao_info.si_addr_lsb : 0);
+	tap_ok(wait_retired(fd, first, block), "the driver retires its block");
+	poisoned_at(map + offset, "then a touch of it");
+	tap_ok(page_matches(map + after, after),
+	       "the next block faults back in with its data");
+	munmap(map, size);
+	close(fd);
+	return tap_exit_status();
+}
+
 /* For the demo: what a VMM sees when it reads the byte at @offset. */
 static int touch_offset(const char *dev, uint64_t offset)
 {
@@ -628,6 +706,10 @@ int main(int argc, char **argv)
 		return test_runtime(argv[2], strtoull(argv[3], NULL, 0),
 				    strtoull(argv[4], NULL, 0), argv[5],
 				    argc == 7 ? strtoull(argv[6], NULL, 0) : 0);
+	if (argc == 6 && !strcmp(argv[1], "memory-failure"))
+		return test_memory_failure(argv[2], strtoull(argv[3], NULL, 0),
+					   strtoull(argv[4], NULL, 0),
+					   strtoull(argv[5], NULL, 0));
 	if (argc == 3 && !strcmp(argv[1], "inject"))
 		return !inject_machine_check(strtoull(argv[2], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "touch"))
@@ -644,6 +726,7 @@ int main(int argc, char **argv)
 			"       egm-retired-test runtime DEV SIZE OFFSET huge|4k|remap [PHYS]\n"
 			"       egm-retired-test touch DEV OFFSET\n"
 			"       egm-retired-test inject PHYS\n"
+			"       egm-retired-test memory-failure DEV SIZE OFFSET PHYS\n"
 			"       egm-retired-test fill-phys|phys-state PHYS LEN\n");
 	return 2;
 }
