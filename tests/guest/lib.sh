@@ -57,6 +57,17 @@ unload_egm() {
 	rmmod nvgrace_egm
 }
 
+# wait_clean [SYSDIR]: until the region's scrub ends clean, 2 minutes at
+# most (SYSDIR: /sys/class/egm/egmN, by default $sys).
+wait_clean() {
+	i=0
+	while [ "$(cat "${1:-$sys}"/scrub_state)" != clean ] && [ $i -lt 1200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(cat "${1:-$sys}"/scrub_state)" = clean ]
+}
+
 egm_devices() {
 	ls /dev | grep '^egm' | sort | tr '\n' ' ' | sed 's/ $//'
 }

@@ -27,14 +27,6 @@ inject() {
 range_line() {
 	printf '0x%016x 0x%016x' $(($1 & ~(block - 1))) $block
 }
-wait_clean() {
-	i=0
-	while [ "$(cat $sys/scrub_state)" != clean ] && [ $i -lt 1200 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ "$(cat $sys/scrub_state)" = clean ]
-}
 # wait_listed OFFSET: retirement runs in a work item.
 wait_listed() {
 	i=0

@@ -9,15 +9,6 @@ size=$(region_var "$pxm" SIZE)
 sys=/sys/class/egm/$dev
 params=/sys/module/nvgrace_egm/parameters
 
-wait_clean() { # wait_clean: up to 2 minutes
-	i=0
-	while [ "$(cat $sys/scrub_state)" != clean ] && [ $i -lt 1200 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ "$(cat $sys/scrub_state)" = clean ]
-}
-
 uptime_cs() { # centiseconds since boot
 	sed 's/^\([0-9]*\)\.\([0-9][0-9]\).*/\1\2/' /proc/uptime
 }
