@@ -157,6 +157,10 @@ $(BUILD)/sim/egm-platform: sim/builder/egm-platform.c sim/builder/platform.c sim
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ sim/builder/egm-platform.c sim/builder/platform.c
 
+$(BUILD)/sim/socket-relay: sim/socket-relay.c
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -o $@ sim/socket-relay.c
+
 $(BUILD)/guest/egm-test: tests/guest/egm-test.c tests/guest/tap.h tests/guest/mapping-cost.h tests/guest/pattern.h tests/guest/write-file.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -static -pthread -o $@ tests/guest/egm-test.c
@@ -191,7 +195,7 @@ $(BUILD)/guest/dma-payload.elf: tests/guest/dma-payload.S
 	ld -m elf_i386 -Ttext 0x100000 -o $@ $(BUILD)/guest/dma-payload.o
 	@rm -f $(BUILD)/guest/dma-payload.o $(BUILD)/guest/dma-payload.s
 
-user: $(BUILD)/sim/egm-platform $(BUILD)/guest/egm-test $(BUILD)/guest/egm-bench \
+user: $(BUILD)/sim/egm-platform $(BUILD)/sim/socket-relay $(BUILD)/guest/egm-test $(BUILD)/guest/egm-bench \
 	$(BUILD)/guest/egm-retired-test $(BUILD)/guest/egm-dmabuf-test $(BUILD)/guest/egm-stress egmctl $(BUILD)/guest/egm-peek $(BUILD)/guest/as-nobody $(BUILD)/guest/libegm-test \
 	$(BUILD)/guest/nested-payload.elf $(BUILD)/guest/dma-payload.elf
 

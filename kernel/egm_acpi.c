@@ -272,7 +272,11 @@ int egm_acpi_discover(void)
 	return ret;
 }
 
-/* The discovered region that holds @phys, bound or not. */
+/*
+ * The discovered region that holds @phys, bound or not. The devices are
+ * added at load and removed at unload only, outside the memory error
+ * reports' lifetime (egm_hwerror_init/exit): no lock needed.
+ */
 const struct egm_platform_data *egm_acpi_find_region(u64 phys)
 {
 	unsigned int i;

@@ -5,12 +5,13 @@
  *
  * The reports come from whichever of these the kernel has:
  *  - memory-failure handling of PFN maps (register_pfn_address_space): the
- *    kernel signals the processes that map the page and asks the driver
- *    where it is mapped, which is the driver's word of the error;
+ *    kernel signals the early-kill processes that map the page and asks
+ *    the driver where it is mapped, which is the driver's word of the
+ *    error;
  *  - x86 machine checks (the MCE decode chain);
  *  - ACPI APEI GHES memory error records (firmware-first, as on Grace).
- * The first alone misses a page that no process maps: it would be scrubbed
- * and handed to the next tenant. Reports arrive in atomic context; a work
+ * The first alone misses a page that no early-kill process maps: it would
+ * be scrubbed and handed to the next tenant. Reports arrive in atomic context; a work
  * item retires their blocks, since retiring sleeps.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -37,8 +38,8 @@ static LIST_HEAD(egm_hwerror_regions);
 static DEFINE_MUTEX(egm_hwerror_regions_lock);
 
 static DEFINE_SPINLOCK(egm_hwerror_lock);	/* the queue and its state */
-static DEFINE_KFIFO(egm_hwerror_pending, u64, 64);
-static u64 egm_hwerror_last_pfn = U64_MAX;	/* reported once per mapping */
+static DEFINE_KFIFO(egm_hwerror_pending, u64, 256);
+static u64 egm_hwerror_last_pfn = U64_MAX;	/* queued last, while queued */
 static bool egm_hwerror_running;
 
 static void egm_hwerror_work_fn(struct work_struct *work);
@@ -63,25 +64,58 @@ static void egm_hwerror_queue(u64 phys)
 				   phys);
 }
 
-static void egm_hwerror_retire(u64 phys)
+/* The bound region that holds @phys, with a reference, or NULL. */
+static struct egm_region *egm_hwerror_find(u64 phys)
 {
 	struct egm_region *region;
-	bool bound = false;
 
-	mutex_lock(&egm_hwerror_regions_lock);
+	lockdep_assert_held(&egm_hwerror_regions_lock);
 	list_for_each_entry(region, &egm_hwerror_regions, hwerror_node) {
 		u64 base = region->pdata->base;
 
 		if (phys >= base && phys - base < region->pdata->size) {
-			egm_retire(region, phys - base, "memory error");
-			bound = true;
-			break;
+			get_device(&region->dev);
+			return region;
 		}
 	}
-	/* Under the lock, so that a region being bound sees it: see below. */
-	if (!bound)
+	return NULL;
+}
+
+/*
+ * Retires the block of @phys in its bound region; a region that is not
+ * bound (or is being unbound) remembers it for its next binding. The list
+ * lock is not held while retiring, which waits for the region's importers
+ * and mappers: one stuck region must not hold up the others.
+ */
+static void egm_hwerror_retire(u64 phys)
+{
+	struct egm_region *region;
+	int ret = -ENODEV;
+
+	mutex_lock(&egm_hwerror_regions_lock);
+	region = egm_hwerror_find(phys);
+	mutex_unlock(&egm_hwerror_regions_lock);
+	if (region) {
+		ret = egm_retire(region, phys - region->pdata->base,
+				 "memory error");
+		put_device(&region->dev);
+	}
+	if (!ret)
+		return;
+	/*
+	 * Under the lock, so that a region being bound finds it when it
+	 * joins the list (egm_hwerror_region_added).
+	 */
+	mutex_lock(&egm_hwerror_regions_lock);
+	region = egm_hwerror_find(phys);
+	if (region)
+		ret = egm_retire(region, phys - region->pdata->base,
+				 "memory error");
+	if (ret)
 		egm_retire_unbound(phys);
 	mutex_unlock(&egm_hwerror_regions_lock);
+	if (region)
+		put_device(&region->dev);
 }
 
 static void egm_hwerror_work_fn(struct work_struct *work)
@@ -93,6 +127,9 @@ static void egm_hwerror_work_fn(struct work_struct *work)
 
 		spin_lock_irq(&egm_hwerror_lock);
 		got = kfifo_get(&egm_hwerror_pending, &phys);
+		/* A later report of the same page is a new one. */
+		if (!got)
+			egm_hwerror_last_pfn = U64_MAX;
 		spin_unlock_irq(&egm_hwerror_lock);
 		if (!got)
 			return;
@@ -163,9 +200,10 @@ void egm_hwerror_region_added(struct egm_region *region)
 	list_add_tail(&region->hwerror_node, &egm_hwerror_regions);
 	mutex_unlock(&egm_hwerror_regions_lock);
 	/* Errors reported between reading the remembered ones and now. */
-	while (egm_find_unapplied_retirement(region, &offset))
+	while (egm_find_unapplied_retirement(region, &offset)) {
 		if (egm_retire(region, offset, "memory error while unbound"))
 			break;
+	}
 }
 
 /* Before revocation: its retirements are remembered from here on. */
@@ -183,8 +221,8 @@ static int egm_mce_notify(struct notifier_block *nb, unsigned long val,
 {
 	struct mce *m = data;
 
-	if (m && (m->status & (MCI_STATUS_UC | MCI_STATUS_DEFERRED)) &&
-	    mce_is_memory_error(m) && mce_usable_address(m))
+	if (m && !mce_is_correctable(m) && mce_is_memory_error(m) &&
+	    mce_usable_address(m))
 		egm_hwerror_queue(egm_mce_phys_addr(m));
 	return NOTIFY_DONE;
 }
@@ -205,9 +243,8 @@ static int egm_ghes_notify(struct notifier_block *nb, unsigned long severity,
 	if (severity < GHES_SEV_RECOVERABLE ||
 	    !(mem_err->validation_bits & CPER_MEM_VALID_PA))
 		return NOTIFY_DONE;
+	/* As memory_failure() takes it: the mask may be missing or zero. */
 	phys = mem_err->physical_addr;
-	if (mem_err->validation_bits & CPER_MEM_VALID_PA_MASK)
-		phys &= mem_err->physical_addr_mask;
 	egm_hwerror_queue(phys);
 	return NOTIFY_DONE;
 }

@@ -65,6 +65,11 @@ MODULE_PARM_DESC(retired_block_size,
 
 static struct dentry *egm_debugfs_root;
 
+static u64 egm_block_size(void)
+{
+	return egm_retired_block_bytes(READ_ONCE(retired_block_size), PAGE_SIZE);
+}
+
 /*
  * Memory that holds the table must be firmware's: never System RAM, never a
  * device's window or another driver's claim. A claim of exactly its bytes,
@@ -118,16 +123,11 @@ static int egm_read_firmware(struct device *dev, u64 phys, void *buf, u64 len)
  * so that the next probe keeps them out of use and out of its scrub; they
  * are lost when the module is unloaded.
  */
-static u64 egm_block_size(void)
-{
-	return egm_retired_block_bytes(READ_ONCE(retired_block_size), PAGE_SIZE);
-}
-
 static DEFINE_MUTEX(egm_runtime_retired_lock);
 static struct egm_retired_range egm_runtime_retired[EGM_RETIRED_MAX_ENTRIES];
 static u32 egm_nr_runtime_retired;
 
-static void egm_remember_retirement(u64 phys, u64 len)
+static bool egm_remember_retirement(u64 phys, u64 len)
 {
 	int nr;
 
@@ -140,6 +140,7 @@ static void egm_remember_retirement(u64 phys, u64 len)
 	if (nr < 0)
 		pr_warn("too many runtime retirements: [%#llx-%#llx] will not outlive an unbind\n",
 			phys, phys + len - 1);
+	return nr >= 0;
 }
 
 /**
@@ -158,9 +159,9 @@ void egm_retire_unbound(u64 phys)
 		return;
 	offset = ALIGN_DOWN(phys - pdata->base, egm_block_size());
 	len = min(egm_block_size(), pdata->size - offset);
-	egm_remember_retirement(pdata->base + offset, len);
-	pr_warn("egm%u: retired [%#llx-%#llx] while unbound (memory error)\n",
-		pdata->pxm, offset, offset + len - 1);
+	if (egm_remember_retirement(pdata->base + offset, len))
+		pr_warn("egm%u: retired [%#llx-%#llx] while unbound (memory error)\n",
+			pdata->pxm, offset, offset + len - 1);
 }
 
 /*

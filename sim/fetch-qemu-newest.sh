@@ -1,10 +1,12 @@
 #!/bin/bash
-# The newest QEMU in Debian's archive for the simulated host's nested VMs:
-# trixie-backports' (11.1), which needs trixie's libraries, so it lives in
-# a trixie root of its own, .cache/qemu-newest/root, made with debootstrap
-# from the archive the host's apt sources name (sim/project-apt.sh). The
-# guest's tests chroot into it as they do into the host's root (tests/guest/
-# lib.sh, mount_newest_qemu_root). Prints the root.
+# The newest QEMU in Debian's archive: trixie-backports' (11.1), which needs
+# trixie's libraries, so it lives in a trixie root of its own,
+# .cache/qemu-newest/root, made with debootstrap from the archive the host's
+# apt sources name (sim/project-apt.sh). The simulated host's tests chroot
+# into it for nested VMs (tests/guest/lib.sh, mount_newest_qemu_root); the
+# arm64 host of platforms that inject firmware error records runs its
+# qemu-system-aarch64 (bin/qemu-system-aarch64, which chroots). Prints the
+# root.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,7 +14,8 @@ dest=$top/.cache/qemu-newest
 root=$dest/root
 die() { echo "fetch-qemu-newest: $*" >&2; exit 1; }
 
-if [ -x "$root/usr/bin/qemu-system-x86_64" ]; then
+if [ -x "$root/usr/bin/qemu-system-x86_64" ] && [ -x "$root/usr/bin/qemu-system-aarch64" ] &&
+	[ -x "$dest/bin/qemu-system-aarch64" ]; then
 	echo "$root"
 	exit 0
 fi
@@ -35,11 +38,32 @@ unshare --mount --propagation private /bin/sh -c '
 	chroot "$1" apt-get update -q &&
 	DEBIAN_FRONTEND=noninteractive chroot "$1" apt-get install -q -y \
 		--no-install-recommends -t trixie-backports \
-		qemu-system-x86 qemu-system-data
+		qemu-system-x86 qemu-system-arm qemu-system-data qemu-efi-aarch64
 ' sh "$tmp" >>"$log" 2>&1 ||
-	die "cannot install qemu-system-x86 from trixie-backports (see $log)"
+	die "cannot install qemu-system-x86 and qemu-system-arm from trixie-backports (see $log)"
 rm -rf "$tmp/var/cache/apt/archives/"*.deb "$tmp/var/lib/apt/lists/"*_Packages
 chroot "$tmp" qemu-system-x86_64 --version | grep -q 'QEMU emulator version' ||
 	die "QEMU does not run in its root"
 mv "$tmp" "$root"
+# Runs the root's QEMU with the project's tree and /tmp at their own paths,
+# so that the paths in its arguments mean the same inside.
+mkdir -p "$dest/bin"
+cat >"$dest/bin/qemu-system-aarch64" <<'WRAPPER'
+#!/bin/sh
+root=$(cd "$(dirname "$0")/../root" && pwd)
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+exec unshare --mount --propagation private /bin/sh -c '
+	root=$1 top=$2
+	shift 2
+	mkdir -p "$root$top" &&
+	mount --bind "$top" "$root$top" &&
+	mount --bind /tmp "$root/tmp" &&
+	mount --bind /dev "$root/dev" &&
+	mount -t proc proc "$root/proc" &&
+	exec chroot "$root" qemu-system-aarch64 "$@"
+' sh "$root" "$top" "$@"
+WRAPPER
+chmod 755 "$dest/bin/qemu-system-aarch64"
+"$dest/bin/qemu-system-aarch64" --version | grep -q 'QEMU emulator version' ||
+	die "the root's qemu-system-aarch64 does not run"
 echo "$root"

@@ -84,6 +84,17 @@ if [ "$arch" = arm64 ]; then
 		   -drive "if=pflash,format=raw,file=$out/efi-vars.fd")
 	tap_args=(-device virtio-serial-pci,bus=pcie.0,addr=1f.0 -chardev "file,id=tap,path=$out/result.raw"
 		  -device virtconsole,chardev=tap)
+	# Platforms with firmware error records (ras): trixie-backports'
+	# QEMU 11.1, whose QMP injects them (inject-ghes-v2-error), and a
+	# port (egm.ras) that socket-relay joins to that QMP monitor for the
+	# test inside.
+	if grep -qx 'ras=on' "$out/platform/qemu-args"; then
+		qemu_base[0]=$(dirname "$("$top/sim/fetch-qemu-newest.sh")")/bin/qemu-system-aarch64
+		tap_args+=(-qmp "unix:$out/qmp.sock,server=on,wait=off"
+			   -chardev "socket,id=ras,path=$out/ras.sock,server=on,wait=off"
+			   -device virtserialport,chardev=ras,name=egm.ras)
+		relay=$build/sim/socket-relay
+	fi
 	console=ttyAMA0 tap=hvc0
 	busybox=$("$top/sim/fetch-arm64-guest.sh")/root/bin/busybox
 	guest_programs=$build/guest-arm64
@@ -226,6 +237,11 @@ for attempt in 1 2 3; do
 		-serial "file:$out/console.log" "${tap_args[@]}" \
 		>"$out/qemu.log" 2>&1 &
 	qemu_pid=$!
+	relay_pid=
+	if [ -n "${relay:-}" ]; then
+		"$relay" "$out/ras.sock" "$out/qmp.sock" 2>>"$out/qemu.log" &
+		relay_pid=$!
+	fi
 	hung=
 	waited=0
 	while kill -0 "$qemu_pid" 2>/dev/null &&
@@ -240,6 +256,7 @@ for attempt in 1 2 3; do
 	done
 	wait "$qemu_pid"
 	status=$?
+	[ -z "$relay_pid" ] || { kill "$relay_pid" 2>/dev/null; wait "$relay_pid"; }
 	set -e
 	if [ -n "$hung" ] && [ $attempt -lt 3 ]; then
 		say "run-guest: boot $attempt hung for ${boot_timeout_s}s before the test started; retrying"

@@ -186,6 +186,9 @@ static void write_qemu_args(const struct platform *plat, const char *dir)
 		plat->arch == PLAT_ARM64 ? "virt" : "q35",
 		plat->topology == PLAT_GRACE && plat->nr_sockets > 1 ?
 		"2,sockets=2,cores=1,threads=1" : "2", total >> 20);
+	/* HEST and GHES, for firmware-first error records (sim/run-guest.sh). */
+	if (plat->ras)
+		fprintf(f, "-machine\nras=on\n");
 	/* Before any PCI device, which it then translates for. */
 	if (plat->iommu)
 		fprintf(f, "-device\nintel-iommu,intremap=on\n");

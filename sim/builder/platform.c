@@ -408,6 +408,12 @@ static int parse_line(struct platform *plat, char **words, int n,
 		plat->no_bridge_pxm = true;
 		return 0;
 	}
+	if (!strcmp(key, "ras")) {
+		if (n != 1)
+			return fail(err, err_len, "line %u: ras takes nothing", line);
+		plat->ras = true;
+		return 0;
+	}
 	if (!strcmp(key, "iommu")) {
 		if (n != 1)
 			return fail(err, err_len, "line %u: iommu takes nothing", line);
@@ -599,6 +605,9 @@ int plat_layout(struct platform *plat, char *err, size_t err_len)
 	 * The EGM nodes follow, in PXM order, as QEMU lays NUMA memory out in
 	 * node order.
 	 */
+	if (plat->arch != PLAT_ARM64 && plat->ras)
+		return fail(err, err_len,
+			    "ras is the arm64 host's (QEMU's GHES error records)");
 	if (plat->arch == PLAT_ARM64) {
 		for (unsigned int i = 0; i < plat->nr_sockets; i++) {
 			if (plat->sockets[i].visible)

@@ -109,6 +109,7 @@ struct platform {
 	bool no_bridge_pxm;	/* grace defect: root bridges without _PXM */
 	uint64_t ram;
 	bool iommu;		/* an emulated Intel IOMMU, for VFIO */
+	bool ras;		/* arm64: firmware error records (GHES) */
 	unsigned int nr_sockets;
 	struct plat_socket sockets[PLAT_MAX_SOCKETS];
 	unsigned int nr_gpus;

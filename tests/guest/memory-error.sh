@@ -1,9 +1,10 @@
-# Memory errors at run time, as the CPU's machine checks report them
-# (mce-inject): each retires its 64 KiB block whether the region is mapped,
-# idle or unbound. A process touching the block gets SIGBUS with
-# BUS_MCEERR_AR at the address, no mapping reaches it again, the scrub
-# leaves it alone, and the rest of the region and the other regions go on
-# working.
+# Memory errors at run time, as the platform reports them: x86 machine
+# checks (mce-inject), arm64 firmware-first records (GHES, injected through
+# QEMU on platforms with ras), as on Grace. Each retires its 64 KiB block
+# whether the region is mapped, idle or unbound. A process touching the
+# block gets SIGBUS with BUS_MCEERR_AR at the address, no mapping reaches
+# it again, the scrub leaves it alone, and the rest of the region and the
+# other regions go on working.
 . ./lib.sh
 
 dev=$(echo $EXPECT_DEVICES | cut -d' ' -f1)
@@ -16,10 +17,15 @@ sys=/sys/class/egm/$dev
 block=65536
 
 mount -t debugfs none /sys/kernel/debug 2>/dev/null
-check "mce-inject loads" modprobe mce-inject
+if [ "$(uname -m)" = x86_64 ]; then
+	check "mce-inject loads" modprobe mce-inject
+else
+	check "the platform has the error-record port (ras)" \
+		grep -qx egm.ras /sys/class/virtio-ports/*/name
+fi
 check "nvgrace-egm loads" load_egm
 
-# inject PHYS: an uncorrected memory error there, as egm-retired-test makes it.
+# inject PHYS: an uncorrected memory error there.
 inject() {
 	egm-retired-test inject "$1"
 }
@@ -114,6 +120,7 @@ counts() {
 	cat /sys/class/egm/*/retired_pages_count | tr '\n' ' '
 }
 before=$(counts)
+# Below RAM on arm64 (the kernel's handling of a RAM page would poison it).
 check "an error outside EGM" inject 0x1000000
 sleep 1
 is "retires nothing in any region" "$(counts)" "$before"

@@ -8,10 +8,13 @@
  *   egm-retired-test faults DEV SIZE BASE huge|4k|remap
  *   egm-retired-test runtime DEV SIZE OFFSET huge|4k|remap [PHYS]
  *                      retires the block at OFFSET under a live mapping:
- *                      through debugfs, or by a machine check at PHYS
- *                      (mce-inject)
+ *                      through debugfs, or by a memory error at PHYS (as
+ *                      inject makes it)
  *   egm-retired-test touch DEV OFFSET  reads a byte there and says what happened
- *   egm-retired-test inject PHYS       a machine check for a memory error there
+ *   egm-retired-test inject PHYS       an uncorrected memory error there: a
+ *                                      firmware (GHES) record through QEMU on
+ *                                      platforms with ras (arm64), else a
+ *                                      machine check (mce-inject, x86)
  *   egm-retired-test memory-failure DEV SIZE OFFSET PHYS
  *                      the kernel's memory-failure handling of that page, as
  *                      an early-kill process that maps it meets it
@@ -21,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -465,6 +469,164 @@ static bool inject_machine_check(uint64_t phys)
 	return true;
 }
 
+/* Little-endian fields of the firmware records, as ACPI and UEFI lay them out. */
+static uint8_t *put_le(uint8_t *p, uint64_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		*p++ = v >> (8 * i);
+	return p;
+}
+
+static void base64(const uint8_t *in, size_t len, char *out)
+{
+	static const char abc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = in[i] << 16 | (i + 1 < len ? in[i + 1] << 8 : 0) |
+			     (i + 2 < len ? in[i + 2] : 0);
+
+		*out++ = abc[v >> 18 & 63];
+		*out++ = abc[v >> 12 & 63];
+		*out++ = i + 1 < len ? abc[v >> 6 & 63] : '=';
+		*out++ = i + 2 < len ? abc[v & 63] : '=';
+	}
+	*out = 0;
+}
+
+/*
+ * What firmware writes for a recoverable memory error at @phys: a Generic
+ * Error Status Block (ACPI 18.3.2.7.1) holding one Generic Error Data Entry
+ * (revision 3) whose section is a UEFI platform memory error (CPER, N.2.5)
+ * with a valid physical address. Returns its length.
+ */
+static size_t memory_error_record(uint64_t phys, uint8_t *rec)
+{
+	/* a5bc1114-6f64-4ede-b863-3e83ed7c83b1, as the GUID is stored */
+	static const uint8_t platform_memory[16] = {
+		0x14, 0x11, 0xbc, 0xa5, 0x64, 0x6f, 0xde, 0x4e,
+		0xb8, 0x63, 0x3e, 0x83, 0xed, 0x7c, 0x83, 0xb1,
+	};
+	enum { STATUS = 20, ENTRY = 72, SECTION = 80, RECOVERABLE = 0 };
+	uint8_t *p = rec;
+
+	memset(rec, 0, STATUS + ENTRY + SECTION);
+	p = put_le(p, 1, 4);			/* uncorrectable error valid */
+	p = put_le(p, 0, 4);			/* no raw data */
+	p = put_le(p, 0, 4);
+	p = put_le(p, ENTRY + SECTION, 4);	/* data length */
+	p = put_le(p, RECOVERABLE, 4);
+	memcpy(p, platform_memory, 16);
+	p = put_le(p + 16, RECOVERABLE, 4);
+	p = put_le(p, 0x300, 2);		/* revision 3 */
+	p = put_le(p, 0, 2);			/* validation bits, flags */
+	p = put_le(p, SECTION, 4);
+	p += 16 + 20 + 8;			/* FRU id, FRU text, time stamp */
+	p = put_le(p, 1 << 1, 8);		/* physical address valid */
+	p = put_le(p + 8, phys, 8);		/* after the error status */
+	return STATUS + ENTRY + SECTION;
+}
+
+/* The guest's end of sim/run-guest.sh's QMP relay (platform statement ras). */
+static int open_ras_port(void)
+{
+	char path[128], name[32];
+
+	for (int i = 0; i < 4; i++) {
+		for (int j = 0; j < 4; j++) {
+			FILE *f;
+
+			snprintf(path, sizeof(path),
+				 "/sys/class/virtio-ports/vport%dp%d/name", i, j);
+			f = fopen(path, "r");
+			if (!f)
+				continue;
+			if (fgets(name, sizeof(name), f) &&
+			    !strncmp(name, "egm.ras", 7)) {
+				fclose(f);
+				snprintf(path, sizeof(path), "/dev/vport%dp%d", i, j);
+				return open(path, O_RDWR | O_CLOEXEC);
+			}
+			fclose(f);
+		}
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+/* Sends one QMP command and waits for its answer: true on "return". */
+static bool qmp(int port, const char *command)
+{
+	char answer[4096];
+	size_t len = 0;
+
+	if (write(port, command, strlen(command)) != (ssize_t)strlen(command))
+		return false;
+	for (int i = 0; i < 100; i++) {
+		struct pollfd pfd = { .fd = port, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		n = read(port, answer + len, sizeof(answer) - 1 - len);
+		if (n <= 0)
+			continue;
+		len += n;
+		answer[len] = 0;
+		/* The monitor stays connected across injections. */
+		if (strstr(answer, "negotiation is already complete"))
+			return true;
+		if (strstr(answer, "\"error\"")) {
+			tap_note("QMP: %s", answer);
+			return false;
+		}
+		if (strstr(answer, "\"return\""))
+			return true;
+		if (len > sizeof(answer) / 2)
+			len = 0;	/* greetings and events */
+	}
+	tap_note("QMP: no answer to %s", command);
+	return false;
+}
+
+/* A firmware error record for a memory error at @phys, through QEMU. */
+static bool inject_ghes(uint64_t phys)
+{
+	uint8_t rec[256];
+	char command[512], b64[400];
+	int port = open_ras_port();
+	bool ok;
+
+	if (port < 0) {
+		tap_note("no egm.ras port (platform statement ras): %s",
+			 strerror(errno));
+		return false;
+	}
+	base64(rec, memory_error_record(phys, rec), b64);
+	snprintf(command, sizeof(command),
+		 "{\"execute\": \"inject-ghes-v2-error\", \"arguments\": {\"cper\": \"%s\"}}\n",
+		 b64);
+	ok = qmp(port, "{\"execute\": \"qmp_capabilities\"}\n") &&
+	     qmp(port, command);
+	close(port);
+	return ok;
+}
+
+/*
+ * An uncorrected memory error at @phys as this simulated host reports one:
+ * a firmware record where the platform has the port for it (arm64, ras),
+ * else a machine check.
+ */
+static bool inject_memory_error(uint64_t phys)
+{
+	int port = open_ras_port();
+
+	if (port < 0)
+		return inject_machine_check(phys);
+	close(port);
+	return inject_ghes(phys);
+}
+
 /* Memory errors are retired by a work item: wait for it, 10 s at most. */
 static bool wait_retired(int fd, uint64_t offset, uint64_t len)
 {
@@ -504,7 +666,7 @@ static int test_runtime(const char *dev, uint64_t size, uint64_t offset,
 	       "block %#" PRIx64 " is not retired yet", first);
 
 	if (phys) {
-		tap_ok(inject_machine_check(phys),
+		tap_ok(inject_memory_error(phys),
 		       "a memory error at %#" PRIx64 " (offset %#" PRIx64 ")",
 		       phys, offset);
 		tap_ok(wait_retired(fd, first, block),
@@ -528,7 +690,7 @@ static int test_runtime(const char *dev, uint64_t size, uint64_t offset,
 	       "the list has [%#" PRIx64 ", +64 KiB) and not its neighbours",
 	       first);
 	if (phys)
-		tap_ok(inject_machine_check(phys ^ PAGE) &&
+		tap_ok(inject_memory_error(phys ^ PAGE) &&
 		       wait_retired(fd, first, block) && !get_list(fd, &list) &&
 		       is_retired(&list, first, block),
 		       "a second error in the block is harmless");
@@ -711,7 +873,7 @@ int main(int argc, char **argv)
 					   strtoull(argv[4], NULL, 0),
 					   strtoull(argv[5], NULL, 0));
 	if (argc == 3 && !strcmp(argv[1], "inject"))
-		return !inject_machine_check(strtoull(argv[2], NULL, 0));
+		return !inject_memory_error(strtoull(argv[2], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "touch"))
 		return touch_offset(argv[2], strtoull(argv[3], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "fill-phys"))
