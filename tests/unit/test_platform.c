@@ -130,6 +130,9 @@ static void test_errors_name_the_problem(void **state)
 	expect_error("ram 2G\nsocket pxm=4 size=1G\ngpu slot=3\n", "ram must be");
 	expect_error("expect-log \"open\n", "unterminated quote");
 	expect_error("", "no socket described");
+	expect_error("ras 1\n", "line 1: ras takes nothing");
+	expect_error("ras\nsocket pxm=4 size=1G\ngpu slot=3\n",
+		     "ras is the arm64 host's");
 }
 
 static void test_retired_table_statements(void **state)
