@@ -16,7 +16,7 @@ ndctl                                                # the device-dax reference 
 libjson-c-dev                                        # egmctl: JSON output
 python3-jsonschema libxml2-utils                     # tests: egmctl JSON and XML output
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross sparse  # arm64 cross-builds, sparse
-qemu-efi-aarch64                                     # the arm64 simulated host's UEFI (its QEMU: sim/fetch-qemu.sh)
+qemu-efi-aarch64                                     # UEFI of the arm64 simulated host (its QEMU: sim/fetch-qemu.sh)
 dkms python3-docutils patch file                     # DKMS test, upstream series checks
 debootstrap                                          # the build roots of 7.x kernels (sim/build-root.sh)
 '
