@@ -54,6 +54,13 @@ struct egm_platform_data {
 	struct egm_gpu_info gpus[];
 };
 
+/* Does the region of @pdata hold the physical address @phys? */
+static inline bool egm_pdata_holds(const struct egm_platform_data *pdata,
+				   u64 phys)
+{
+	return phys >= pdata->base && phys - pdata->base < pdata->size;
+}
+
 /* An mm that made a remap-mode mapping; see egm_mmap.c. */
 struct egm_remap_mm {
 	struct list_head node;

@@ -285,7 +285,7 @@ const struct egm_platform_data *egm_acpi_find_region(u64 phys)
 		const struct egm_platform_data *pdata =
 			dev_get_platdata(&egm_pdevs[i]->dev);
 
-		if (phys >= pdata->base && phys - pdata->base < pdata->size)
+		if (egm_pdata_holds(pdata, phys))
 			return pdata;
 	}
 	return NULL;

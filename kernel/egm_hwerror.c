@@ -11,8 +11,8 @@
  *  - x86 machine checks (the MCE decode chain);
  *  - ACPI APEI GHES memory error records (firmware-first, as on Grace).
  * The first alone misses a page that no early-kill process maps: it would
- * be scrubbed and handed to the next tenant. Reports arrive in atomic context; a work
- * item retires their blocks, since retiring sleeps.
+ * be scrubbed and handed to the next tenant. Reports arrive in atomic
+ * context; a work item retires their blocks, since retiring sleeps.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -71,9 +71,7 @@ static struct egm_region *egm_hwerror_find(u64 phys)
 
 	lockdep_assert_held(&egm_hwerror_regions_lock);
 	list_for_each_entry(region, &egm_hwerror_regions, hwerror_node) {
-		u64 base = region->pdata->base;
-
-		if (phys >= base && phys - base < region->pdata->size) {
+		if (egm_pdata_holds(region->pdata, phys)) {
 			get_device(&region->dev);
 			return region;
 		}
@@ -82,40 +80,36 @@ static struct egm_region *egm_hwerror_find(u64 phys)
 }
 
 /*
- * Retires the block of @phys in its bound region; a region that is not
- * bound (or is being unbound) remembers it for its next binding. The list
- * lock is not held while retiring, which waits for the region's importers
- * and mappers: one stuck region must not hold up the others.
+ * Retires the block of @phys in its bound region, without the list's lock
+ * held (retiring waits for the region's importers and mappers: one stuck
+ * region must not hold up the others); a region that is not bound
+ * remembers it for its next binding, under the lock, so that a binding
+ * being made finds it when it joins the list (egm_hwerror_region_added).
+ * A region unbound meanwhile is looked up again; one whose set cannot
+ * grow has the block remembered for its next binding at least.
  */
 static void egm_hwerror_retire(u64 phys)
 {
 	struct egm_region *region;
-	int ret = -ENODEV;
+	int tries, ret;
 
-	mutex_lock(&egm_hwerror_regions_lock);
-	region = egm_hwerror_find(phys);
-	mutex_unlock(&egm_hwerror_regions_lock);
-	if (region) {
+	for (tries = 0; tries < 3; tries++) {
+		mutex_lock(&egm_hwerror_regions_lock);
+		region = egm_hwerror_find(phys);
+		if (!region)
+			egm_retire_unbound(phys);
+		mutex_unlock(&egm_hwerror_regions_lock);
+		if (!region)
+			return;
 		ret = egm_retire(region, phys - region->pdata->base,
 				 "memory error");
 		put_device(&region->dev);
+		if (!ret)
+			return;
 	}
-	if (!ret)
-		return;
-	/*
-	 * Under the lock, so that a region being bound finds it when it
-	 * joins the list (egm_hwerror_region_added).
-	 */
 	mutex_lock(&egm_hwerror_regions_lock);
-	region = egm_hwerror_find(phys);
-	if (region)
-		ret = egm_retire(region, phys - region->pdata->base,
-				 "memory error");
-	if (ret)
-		egm_retire_unbound(phys);
+	egm_retire_unbound(phys);
 	mutex_unlock(&egm_hwerror_regions_lock);
-	if (region)
-		put_device(&region->dev);
 }
 
 static void egm_hwerror_work_fn(struct work_struct *work)
@@ -146,13 +140,11 @@ static int egm_pfn_to_vma_pgoff(struct vm_area_struct *vma, unsigned long pfn,
 				pgoff_t *pgoff)
 {
 	struct egm_region *region = vma->vm_private_data;
-	unsigned long first = PHYS_PFN(region->pdata->base);
-	unsigned long offset;
+	unsigned long offset = pfn - PHYS_PFN(region->pdata->base);
 
-	if (pfn < first || pfn - first >= region->pdata->size >> PAGE_SHIFT)
+	if (!egm_pdata_holds(region->pdata, PFN_PHYS(pfn)))
 		return -EFAULT;
 	egm_hwerror_queue(PFN_PHYS(pfn));
-	offset = pfn - first;
 	if (offset < vma->vm_pgoff || offset - vma->vm_pgoff >= vma_pages(vma))
 		return -EFAULT;
 	*pgoff = offset;
@@ -238,14 +230,11 @@ static int egm_ghes_notify(struct notifier_block *nb, unsigned long severity,
 			   void *data)
 {
 	struct cper_sec_mem_err *mem_err = data;
-	u64 phys;
 
-	if (severity < GHES_SEV_RECOVERABLE ||
-	    !(mem_err->validation_bits & CPER_MEM_VALID_PA))
-		return NOTIFY_DONE;
-	/* As memory_failure() takes it: the mask may be missing or zero. */
-	phys = mem_err->physical_addr;
-	egm_hwerror_queue(phys);
+	/* The address as memory_failure() takes it: the mask may be zero. */
+	if (severity >= GHES_SEV_RECOVERABLE &&
+	    (mem_err->validation_bits & CPER_MEM_VALID_PA))
+		egm_hwerror_queue(mem_err->physical_addr);
 	return NOTIFY_DONE;
 }
 

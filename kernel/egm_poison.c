@@ -127,6 +127,21 @@ static DEFINE_MUTEX(egm_runtime_retired_lock);
 static struct egm_retired_range egm_runtime_retired[EGM_RETIRED_MAX_ENTRIES];
 static u32 egm_nr_runtime_retired;
 
+/*
+ * The part of remembered retirement @i inside [@base, @base + @size), as
+ * offsets into it: false when there is none. Under egm_runtime_retired_lock.
+ */
+static bool egm_remembered_in(u32 i, u64 base, u64 size, u64 *start, u64 *end)
+{
+	const struct egm_retired_range *r = &egm_runtime_retired[i];
+	u64 first = max(r->offset, base);
+	u64 last = min(r->offset + r->size, base + size);
+
+	*start = first - base;
+	*end = last - base;
+	return first < last;
+}
+
 static bool egm_remember_retirement(u64 phys, u64 len)
 {
 	int nr;
@@ -177,18 +192,14 @@ bool egm_find_unapplied_retirement(struct egm_region *region, u64 *offset)
 	mutex_lock(&egm_runtime_retired_lock);
 	down_read(&region->lock);
 	for (i = 0; i < egm_nr_runtime_retired && !found; i++) {
-		u64 start = max(egm_runtime_retired[i].offset, base);
-		u64 end = min(egm_runtime_retired[i].offset +
-			      egm_runtime_retired[i].size, base + size);
-		u64 stretch_end;
+		u64 start, end, stretch_end;
 
-		if (start >= end)
+		if (!egm_remembered_in(i, base, size, &start, &end))
 			continue;
 		start = egm_retired_usable_stretch(region->retired,
 						   region->nr_retired,
-						   start - base, end - base,
-						   &stretch_end);
-		if (start < end - base) {
+						   start, end, &stretch_end);
+		if (start < end) {
 			*offset = start;
 			found = true;
 		}
@@ -209,17 +220,15 @@ static int egm_restore_retirements(struct device *dev, struct egm_region *region
 
 	mutex_lock(&egm_runtime_retired_lock);
 	for (i = 0; i < egm_nr_runtime_retired && !ret; i++) {
-		u64 start = max(egm_runtime_retired[i].offset, base);
-		u64 end = min(egm_runtime_retired[i].offset +
-			      egm_runtime_retired[i].size, base + size);
+		u64 start, end;
 
-		if (start >= end)
+		if (!egm_remembered_in(i, base, size, &start, &end))
 			continue;
 		ret = egm_retired_make_room_locked(region);
 		if (ret)
 			break;
 		nr = egm_retired_insert(region->retired, region->nr_retired,
-					region->retired_capacity, start - base,
+					region->retired_capacity, start,
 					end - start);
 		region->nr_retired = nr;
 		restored++;
