@@ -25,9 +25,9 @@ else
 fi
 check "nvgrace-egm loads" load_egm
 
-# inject PHYS: an uncorrected memory error there.
+# inject PHYS [corrected]: an uncorrected (or corrected) memory error there.
 inject() {
-	egm-retired-test inject "$1"
+	egm-retired-test inject "$@"
 }
 # range_line OFFSET: the block's line in retired_pages.
 range_line() {
@@ -42,6 +42,14 @@ wait_listed() {
 	done
 	grep -q "^$(range_line $1)\$" $sys/retired_pages
 }
+
+# A corrected error needs nothing: the memory still holds its data.
+corrected=$((0x8000000 + 0x1000))
+check "a corrected memory error" inject $((base + corrected)) corrected
+sleep 1
+is "retires nothing" "$(cat $sys/retired_pages_count)" 0
+check "its page reads as before" \
+	sh -c "egm-retired-test touch /dev/$dev $corrected | grep -q ': read '"
 
 # Under a live mapping, with 1 GiB, 2 MiB and 4 KiB entries around it.
 mapped=$((0x10000000 + 0x32345))

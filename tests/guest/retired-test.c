@@ -11,7 +11,9 @@
  *                      through debugfs, or by a memory error at PHYS (as
  *                      inject makes it)
  *   egm-retired-test touch DEV OFFSET  reads a byte there and says what happened
- *   egm-retired-test inject PHYS       an uncorrected memory error there: a
+ *   egm-retired-test inject PHYS [corrected]
+ *                                      an uncorrected (or corrected) memory
+ *                                      error there: a
  *                                      firmware (GHES) record through QEMU on
  *                                      platforms with ras (arm64), else a
  *                                      machine check (mce-inject, x86)
@@ -438,14 +440,17 @@ static bool cpu_is_intel(void)
 	return strstr(line, "GenuineIntel");
 }
 
-static bool inject_machine_check(uint64_t phys)
+static bool inject_machine_check(uint64_t phys, bool corrected)
 {
 	bool intel = cpu_is_intel();
+	/* Intel: memory scrub; AMD: DRAM ECC (XEC 8); UC (bit 61) or not. */
+	const char *status = intel ?
+		(corrected ? "0x9c000000000000c0" : "0xbd000000000000c0") :
+		(corrected ? "0x9c00000000080000" : "0xbc00000000080000");
 	char path[128], addr[32];
 	const char *files[][2] = {
 		{ "flags", "sw" },
-		/* Intel: memory scrub, recoverable; AMD: DRAM ECC (XEC 8). */
-		{ "status", intel ? "0xbd000000000000c0" : "0xbc00000000080000" },
+		{ "status", status },
 		{ "misc", "0x86" },	/* a physical address, 64-byte grain */
 		{ "addr", addr },
 		{ "cpu", "0" },
@@ -495,29 +500,32 @@ static void base64(const uint8_t *in, size_t len, char *out)
 }
 
 /*
- * What firmware writes for a recoverable memory error at @phys: a Generic
+ * What firmware writes for a memory error at @phys, recoverable or
+ * @corrected: a Generic
  * Error Status Block (ACPI 18.3.2.7.1) holding one Generic Error Data Entry
  * (revision 3) whose section is a UEFI platform memory error (CPER, N.2.5)
  * with a valid physical address. Returns its length.
  */
-static size_t memory_error_record(uint64_t phys, uint8_t *rec)
+static size_t memory_error_record(uint64_t phys, bool corrected, uint8_t *rec)
 {
 	/* a5bc1114-6f64-4ede-b863-3e83ed7c83b1, as the GUID is stored */
 	static const uint8_t platform_memory[16] = {
 		0x14, 0x11, 0xbc, 0xa5, 0x64, 0x6f, 0xde, 0x4e,
 		0xb8, 0x63, 0x3e, 0x83, 0xed, 0x7c, 0x83, 0xb1,
 	};
-	enum { STATUS = 20, ENTRY = 72, SECTION = 80, RECOVERABLE = 0 };
+	enum { STATUS = 20, ENTRY = 72, SECTION = 80 };
+	/* CPER severities: recoverable 0, corrected 2 */
+	uint32_t severity = corrected ? 2 : 0;
 	uint8_t *p = rec;
 
 	memset(rec, 0, STATUS + ENTRY + SECTION);
-	p = put_le(p, 1, 4);			/* uncorrectable error valid */
+	p = put_le(p, corrected ? 2 : 1, 4);	/* (un)correctable error valid */
 	p = put_le(p, 0, 4);			/* no raw data */
 	p = put_le(p, 0, 4);
 	p = put_le(p, ENTRY + SECTION, 4);	/* data length */
-	p = put_le(p, RECOVERABLE, 4);
+	p = put_le(p, severity, 4);
 	memcpy(p, platform_memory, 16);
-	p = put_le(p + 16, RECOVERABLE, 4);
+	p = put_le(p + 16, severity, 4);
 	p = put_le(p, 0x300, 2);		/* revision 3 */
 	p = put_le(p, 0, 2);			/* validation bits, flags */
 	p = put_le(p, SECTION, 4);
@@ -590,7 +598,7 @@ static bool qmp(int port, const char *command)
 }
 
 /* A firmware error record for a memory error at @phys, through QEMU. */
-static bool inject_ghes(uint64_t phys)
+static bool inject_ghes(uint64_t phys, bool corrected)
 {
 	uint8_t rec[256];
 	char command[512], b64[400];
@@ -602,7 +610,7 @@ static bool inject_ghes(uint64_t phys)
 			 strerror(errno));
 		return false;
 	}
-	base64(rec, memory_error_record(phys, rec), b64);
+	base64(rec, memory_error_record(phys, corrected, rec), b64);
 	snprintf(command, sizeof(command),
 		 "{\"execute\": \"inject-ghes-v2-error\", \"arguments\": {\"cper\": \"%s\"}}\n",
 		 b64);
@@ -613,18 +621,18 @@ static bool inject_ghes(uint64_t phys)
 }
 
 /*
- * An uncorrected memory error at @phys as this simulated host reports one:
- * a firmware record where the platform has the port for it (arm64, ras),
- * else a machine check.
+ * A memory error at @phys, uncorrected or @corrected, as this simulated
+ * host reports one: a firmware record where the platform has the port for
+ * it (arm64, ras), else a machine check.
  */
-static bool inject_memory_error(uint64_t phys)
+static bool inject_memory_error(uint64_t phys, bool corrected)
 {
 	int port = open_ras_port();
 
 	if (port < 0)
-		return inject_machine_check(phys);
+		return inject_machine_check(phys, corrected);
 	close(port);
-	return inject_ghes(phys);
+	return inject_ghes(phys, corrected);
 }
 
 /* Memory errors are retired by a work item: wait for it, 10 s at most. */
@@ -666,7 +674,7 @@ static int test_runtime(const char *dev, uint64_t size, uint64_t offset,
 	       "block %#" PRIx64 " is not retired yet", first);
 
 	if (phys) {
-		tap_ok(inject_memory_error(phys),
+		tap_ok(inject_memory_error(phys, false),
 		       "a memory error at %#" PRIx64 " (offset %#" PRIx64 ")",
 		       phys, offset);
 		tap_ok(wait_retired(fd, first, block),
@@ -690,7 +698,7 @@ static int test_runtime(const char *dev, uint64_t size, uint64_t offset,
 	       "the list has [%#" PRIx64 ", +64 KiB) and not its neighbours",
 	       first);
 	if (phys)
-		tap_ok(inject_memory_error(phys ^ PAGE) &&
+		tap_ok(inject_memory_error(phys ^ PAGE, false) &&
 		       wait_retired(fd, first, block) && !get_list(fd, &list) &&
 		       is_retired(&list, first, block),
 		       "a second error in the block is harmless");
@@ -872,8 +880,10 @@ int main(int argc, char **argv)
 		return test_memory_failure(argv[2], strtoull(argv[3], NULL, 0),
 					   strtoull(argv[4], NULL, 0),
 					   strtoull(argv[5], NULL, 0));
-	if (argc == 3 && !strcmp(argv[1], "inject"))
-		return !inject_memory_error(strtoull(argv[2], NULL, 0));
+	if ((argc == 3 || (argc == 4 && !strcmp(argv[3], "corrected"))) &&
+	    !strcmp(argv[1], "inject"))
+		return !inject_memory_error(strtoull(argv[2], NULL, 0),
+					    argc == 4);
 	if (argc == 4 && !strcmp(argv[1], "touch"))
 		return touch_offset(argv[2], strtoull(argv[3], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "fill-phys"))
@@ -887,7 +897,7 @@ int main(int argc, char **argv)
 			"       egm-retired-test faults DEV SIZE BASE huge|4k|remap\n"
 			"       egm-retired-test runtime DEV SIZE OFFSET huge|4k|remap [PHYS]\n"
 			"       egm-retired-test touch DEV OFFSET\n"
-			"       egm-retired-test inject PHYS\n"
+			"       egm-retired-test inject PHYS [corrected]\n"
 			"       egm-retired-test memory-failure DEV SIZE OFFSET PHYS\n"
 			"       egm-retired-test fill-phys|phys-state PHYS LEN\n");
 	return 2;
