@@ -110,6 +110,14 @@ $(BUILD)/guest/libegm-test: tests/guest/libegm-test.c tests/guest/tap.h $(BUILD)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Ilib/include -static -o $@ $< $(BUILD)/lib/libegm.a
 
+$(BUILD)/guest/egm-uevent-test: tests/guest/uevent-test.c tests/guest/tap.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -static -o $@ $<
+
+$(BUILD)/guest/egm-load-faults: tests/guest/load-faults.c tests/guest/tap.h tests/guest/write-file.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -static -pthread -o $@ $<
+
 $(BUILD)/guest/as-nobody: tests/guest/as-nobody.c
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -static -o $@ $<
@@ -196,7 +204,7 @@ $(BUILD)/guest/dma-payload.elf: tests/guest/dma-payload.S
 	@rm -f $(BUILD)/guest/dma-payload.o $(BUILD)/guest/dma-payload.s
 
 user: $(BUILD)/sim/egm-platform $(BUILD)/sim/socket-relay $(BUILD)/guest/egm-test $(BUILD)/guest/egm-bench \
-	$(BUILD)/guest/egm-retired-test $(BUILD)/guest/egm-dmabuf-test $(BUILD)/guest/egm-stress egmctl $(BUILD)/guest/egm-peek $(BUILD)/guest/as-nobody $(BUILD)/guest/libegm-test \
+	$(BUILD)/guest/egm-retired-test $(BUILD)/guest/egm-dmabuf-test $(BUILD)/guest/egm-stress egmctl $(BUILD)/guest/egm-peek $(BUILD)/guest/as-nobody $(BUILD)/guest/libegm-test $(BUILD)/guest/egm-uevent-test $(BUILD)/guest/egm-load-faults \
 	$(BUILD)/guest/nested-payload.elf $(BUILD)/guest/dma-payload.elf
 
 guest-prereqs: module kmod user
@@ -206,12 +214,13 @@ guest-prereqs: module kmod user
 ARM64_GUEST := $(BUILD)/guest-arm64
 ARM64_SYSROOT := $(CACHE)/arm64-guest/root
 ARM64_GUEST_PROGRAMS := egm-test egm-retired-test egm-stress egm-peek as-nobody \
-	libegm-test egmctl egm-bench
+	libegm-test egmctl egm-bench egm-uevent-test
 arm64_sources_egm-test := tests/guest/egm-test.c
 arm64_sources_egm-retired-test := tests/guest/retired-test.c
 arm64_sources_egm-stress := tests/guest/stress-test.c
 arm64_sources_egm-peek := tests/guest/egm-peek.c $(LIBEGM_SOURCES)
 arm64_sources_as-nobody := tests/guest/as-nobody.c
+arm64_sources_egm-uevent-test := tests/guest/uevent-test.c
 arm64_sources_libegm-test := tests/guest/libegm-test.c $(LIBEGM_SOURCES)
 arm64_sources_egmctl := $(EGMCTL_SOURCES) $(LIBEGM_SOURCES)
 arm64_sources_egm-bench := bench/egm-bench.c

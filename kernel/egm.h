@@ -97,6 +97,8 @@ struct egm_region {
 	bool revoked;
 	struct pid *holder;		/* the process whose files are open */
 	unsigned int nr_files;		/* its open files of the region */
+	struct mm_struct *mapper;	/* the one mm that maps it now */
+	unsigned long nr_mapper_vmas;	/* its VMAs of the region */
 	enum egm_scrub_state scrub_state;
 	int scrub_node;			/* whose CPUs zero it, see egm_scrub.c */
 
@@ -149,6 +151,7 @@ bool egm_claim_is_in_reserved_memory(struct device *dev,
 int egm_cdev_init(void);
 void egm_cdev_exit(void);
 int egm_region_add_cdev(struct egm_region *region, struct device *parent);
+void egm_region_announce(struct egm_region *region);
 void egm_region_revoke(struct egm_region *region);
 void egm_region_del_cdev(struct egm_region *region);
 
@@ -157,6 +160,7 @@ int egm_mmap(struct file *file, struct vm_area_struct *vma);
 unsigned long egm_get_unmapped_area(struct file *file, unsigned long addr,
 				    unsigned long len, unsigned long pgoff,
 				    unsigned long flags);
+u64 egm_largest_entry_size(void);
 void egm_forget_remap_mms(struct egm_region *region, bool wait);
 void egm_wait_remap_mms(struct egm_region *region);
 
@@ -200,8 +204,6 @@ u64 egm_scrub_throughput_mib(const struct egm_region *region);
 
 /* egm_sysfs.c */
 extern const struct attribute_group *egm_region_groups[];
-int egm_sysfs_add_retired_pages(struct egm_region *region);
-void egm_sysfs_remove_retired_pages(struct egm_region *region);
 
 /* egm_gpu_links.c */
 int egm_gpu_links_init(void);

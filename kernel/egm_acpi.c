@@ -149,9 +149,9 @@ static void egm_report_refusal(const struct egm_discovery *disc,
 	}
 }
 
-static int egm_create_device(const struct egm_discovery *disc,
-			     const struct egm_fw_region *region,
-			     unsigned int index)
+static void egm_create_device(const struct egm_discovery *disc,
+			      const struct egm_fw_region *region,
+			      unsigned int index)
 {
 	struct egm_platform_data *pdata;
 	struct platform_device_info info = {
@@ -164,8 +164,11 @@ static int egm_create_device(const struct egm_discovery *disc,
 
 	pdata_size = struct_size(pdata, gpus, region->nr_gpus);
 	pdata = kzalloc(pdata_size, GFP_KERNEL);
-	if (!pdata)
-		return -ENOMEM;
+	if (!pdata) {
+		pr_err("PXM %llu: no memory for its platform device\n",
+		       region->pxm);
+		return;
+	}
 	pdata->base = region->base;
 	pdata->size = region->size;
 	pdata->pxm = region->pxm;
@@ -189,10 +192,9 @@ static int egm_create_device(const struct egm_discovery *disc,
 	if (IS_ERR(pdev)) {
 		pr_err("PXM %llu: cannot create platform device: %ld\n",
 		       region->pxm, PTR_ERR(pdev));
-		return PTR_ERR(pdev);
+		return;
 	}
 	egm_pdevs[egm_nr_pdevs++] = pdev;
-	return 0;
 }
 
 static void egm_report_ungrouped(const struct egm_discovery *disc)
@@ -219,7 +221,6 @@ int egm_acpi_discover(void)
 {
 	struct egm_discovery *disc;
 	unsigned int nr_regions, i;
-	int ret = 0;
 
 	if (acpi_disabled) {
 		pr_info("ACPI is disabled: no EGM regions\n");
@@ -259,17 +260,14 @@ int egm_acpi_discover(void)
 		if (pxm_to_node(region->pxm) == NUMA_NO_NODE)
 			pr_warn("PXM %llu: no NUMA node has this proximity domain (no SRAT entry, or NUMA off): exposed without NUMA affinity\n",
 				region->pxm);
-		ret = egm_create_device(disc, region, i);
-		if (ret)
-			break;
+		/* Others keep working: nothing here fails the module's load. */
+		egm_create_device(disc, region, i);
 	}
 
-	if (!ret && !egm_nr_pdevs)
+	if (!egm_nr_pdevs)
 		pr_info("no usable EGM region found\n");
 	vfree(disc);
-	if (ret)
-		egm_acpi_remove_devices();
-	return ret;
+	return 0;
 }
 
 /*

@@ -187,6 +187,8 @@ int egm_region_add_cdev(struct egm_region *region, struct device *parent)
 
 	cdev_init(&region->cdev, &egm_fops);
 	region->cdev.owner = THIS_MODULE;
+	/* Announced once its GPU links exist too: egm_region_announce(). */
+	dev_set_uevent_suppress(&region->dev, true);
 	ret = cdev_device_add(&region->cdev, &region->dev);
 	if (ret) {
 		dev_err(parent, "cannot add /dev/egm%u: %d\n",
@@ -199,6 +201,16 @@ int egm_region_add_cdev(struct egm_region *region, struct device *parent)
 err_put:
 	put_device(&region->dev);
 	return ret;
+}
+
+/*
+ * The ADD uevent, sent when every attribute and link of the region is in
+ * place, so that a udev rule reads them all on ADD.
+ */
+void egm_region_announce(struct egm_region *region)
+{
+	dev_set_uevent_suppress(&region->dev, false);
+	kobject_uevent(&region->dev.kobj, KOBJ_ADD);
 }
 
 /* Zaps every user mapping; later faults get SIGBUS, new opens -ENODEV. */

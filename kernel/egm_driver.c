@@ -113,6 +113,7 @@ static int egm_probe(struct platform_device *pdev)
 		return ret;
 	}
 	platform_set_drvdata(pdev, region);
+	egm_region_announce(region);
 	dev_info(dev, "egm%u: [%#llx-%#llx] %llu MiB, node %d (scrubbed from node %d), %u GPU(s), %u retired range(s) from %u table entries\n",
 		 pdata->pxm, pdata->base, pdata->base + pdata->size - 1,
 		 pdata->size >> 20, region->numa_node, region->scrub_node,

@@ -20,6 +20,7 @@
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
@@ -39,11 +40,49 @@ static DEFINE_MUTEX(egm_hwerror_regions_lock);
 
 static DEFINE_SPINLOCK(egm_hwerror_lock);	/* the queue and its state */
 static DEFINE_KFIFO(egm_hwerror_pending, u64, 256);
+static LIST_HEAD(egm_hwerror_overflow);	/* what the fifo had no room for */
 static u64 egm_hwerror_last_pfn = U64_MAX;	/* queued last, while queued */
 static bool egm_hwerror_running;
 
+struct egm_hwerror_report {
+	struct list_head node;
+	u64 phys;
+};
+
 static void egm_hwerror_work_fn(struct work_struct *work);
 static DECLARE_WORK(egm_hwerror_work, egm_hwerror_work_fn);
+
+/* Under egm_hwerror_lock: false only when there is no memory for it. */
+static bool egm_hwerror_put_locked(u64 phys)
+{
+	struct egm_hwerror_report *report;
+
+	if (kfifo_put(&egm_hwerror_pending, phys))
+		return true;
+	report = kmalloc(sizeof(*report), GFP_ATOMIC);
+	if (!report)
+		return false;
+	report->phys = phys;
+	list_add_tail(&report->node, &egm_hwerror_overflow);
+	return true;
+}
+
+/* Under egm_hwerror_lock: the next report, fifo first. */
+static bool egm_hwerror_get_locked(u64 *phys)
+{
+	struct egm_hwerror_report *report;
+
+	if (kfifo_get(&egm_hwerror_pending, phys))
+		return true;
+	report = list_first_entry_or_null(&egm_hwerror_overflow,
+					  struct egm_hwerror_report, node);
+	if (!report)
+		return false;
+	list_del(&report->node);
+	*phys = report->phys;
+	kfree(report);
+	return true;
+}
 
 static void egm_hwerror_queue(u64 phys)
 {
@@ -52,7 +91,7 @@ static void egm_hwerror_queue(u64 phys)
 
 	spin_lock_irqsave(&egm_hwerror_lock, flags);
 	if (egm_hwerror_running && PHYS_PFN(phys) != egm_hwerror_last_pfn) {
-		lost = !kfifo_put(&egm_hwerror_pending, phys);
+		lost = !egm_hwerror_put_locked(phys);
 		if (!lost) {
 			egm_hwerror_last_pfn = PHYS_PFN(phys);
 			schedule_work(&egm_hwerror_work);
@@ -60,7 +99,7 @@ static void egm_hwerror_queue(u64 phys)
 	}
 	spin_unlock_irqrestore(&egm_hwerror_lock, flags);
 	if (lost)
-		pr_err_ratelimited("too many memory errors at once: %#llx is not retired\n",
+		pr_err_ratelimited("no memory to queue a memory error: %#llx is not retired\n",
 				   phys);
 }
 
@@ -120,7 +159,7 @@ static void egm_hwerror_work_fn(struct work_struct *work)
 		bool got;
 
 		spin_lock_irq(&egm_hwerror_lock);
-		got = kfifo_get(&egm_hwerror_pending, &phys);
+		got = egm_hwerror_get_locked(&phys);
 		/* A later report of the same page is a new one. */
 		if (!got)
 			egm_hwerror_last_pfn = U64_MAX;
@@ -259,6 +298,8 @@ void egm_hwerror_init(void)
 /* First at unload: no report may queue work once regions go away. */
 void egm_hwerror_exit(void)
 {
+	u64 phys;
+
 #ifdef EGM_GHES_REPORTS
 	ghes_unregister_report_chain(&egm_ghes_nb);
 #endif
@@ -269,4 +310,8 @@ void egm_hwerror_exit(void)
 	egm_hwerror_running = false;
 	spin_unlock_irq(&egm_hwerror_lock);
 	cancel_work_sync(&egm_hwerror_work);
+	spin_lock_irq(&egm_hwerror_lock);
+	while (egm_hwerror_get_locked(&phys))
+		;
+	spin_unlock_irq(&egm_hwerror_lock);
 }

@@ -28,6 +28,10 @@ static int __init egm_init(void)
 	ret = platform_driver_register(&egm_platform_driver);
 	if (ret)
 		goto err_links;
+	/*
+	 * Last to fail: once a region exists, a file opened on it would
+	 * outlive a failed load.
+	 */
 	ret = egm_acpi_discover();
 	if (ret)
 		goto err_driver;

@@ -131,6 +131,45 @@ static vm_fault_t egm_fault(struct vm_fault *vmf)
 	return egm_huge_fault(vmf, 0);
 }
 
+/*
+ * The memory of a holding is mapped by one process at a time: a broker that
+ * holds the region cannot give it to two VMs at once, and a fork does not
+ * copy a mapping (VM_DONTCOPY). Once that process has unmapped all of it,
+ * another process of the holding may map it, as when a VMM hands its guest
+ * memory to its successor (QEMU's CPR). Under the region's lock, for
+ * writing.
+ */
+static int egm_mapper_add_vma(struct egm_region *region, struct mm_struct *mm)
+{
+	if (region->mapper && region->mapper != mm) {
+		dev_warn_ratelimited(&region->dev,
+				     "mmap by %s[%d] refused: another process maps the region\n",
+				     current->comm, task_tgid_nr(current));
+		return -EBUSY;
+	}
+	if (!region->mapper) {
+		mmgrab(mm);
+		region->mapper = mm;
+	}
+	region->nr_mapper_vmas++;
+	return 0;
+}
+
+static void egm_vma_close(struct vm_area_struct *vma)
+{
+	struct egm_region *region = vma->vm_private_data;
+	struct mm_struct *done = NULL;
+
+	down_write(&region->lock);
+	if (!--region->nr_mapper_vmas) {
+		done = region->mapper;
+		region->mapper = NULL;
+	}
+	up_write(&region->lock);
+	if (done)
+		mmdrop(done);
+}
+
 #ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
 /* Drop the 1 GiB entries of @vma that cover file pages [@first, @last]. */
 static void egm_drop_pud_blocks(struct vm_area_struct *vma, pgoff_t first,
@@ -163,7 +202,7 @@ static void egm_drop_pud_blocks(struct vm_area_struct *vma, pgoff_t first,
  * at a size that fits the new layout. Fork calls ->open for the child's
  * copy (another mm), where there is nothing to do.
  */
-static void egm_vma_open(struct vm_area_struct *new)
+static void egm_drop_pud_entries(struct vm_area_struct *new)
 {
 	struct mm_struct *mm = new->vm_mm;
 	pgoff_t last = new->vm_pgoff + vma_pages(new) - 1;
@@ -178,16 +217,30 @@ static void egm_vma_open(struct vm_area_struct *new)
 		if (vma->vm_file == new->vm_file)
 			egm_drop_pud_blocks(vma, new->vm_pgoff, last);
 }
+#else
+static void egm_drop_pud_entries(struct vm_area_struct *new)
+{
+}
 #endif
+
+/* A split or a move: one more VMA of the same mm (forks copy none). */
+static void egm_vma_open(struct vm_area_struct *new)
+{
+	struct egm_region *region = new->vm_private_data;
+
+	down_write(&region->lock);
+	region->nr_mapper_vmas++;
+	up_write(&region->lock);
+	egm_drop_pud_entries(new);
+}
 
 static const struct vm_operations_struct egm_fault_vm_ops = {
 	.fault = egm_fault,
 #ifdef EGM_HAVE_HUGE_PFNMAP
 	.huge_fault = egm_huge_fault,
 #endif
-#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
 	.open = egm_vma_open,
-#endif
+	.close = egm_vma_close,
 };
 
 /*
@@ -206,6 +259,8 @@ static int egm_remap_may_split(struct vm_area_struct *vma, unsigned long addr)
 static const struct vm_operations_struct egm_remap_vm_ops = {
 	.fault = egm_fault,
 	.may_split = egm_remap_may_split,
+	.open = egm_vma_open,
+	.close = egm_vma_close,
 };
 
 /*
@@ -347,13 +402,18 @@ int egm_mmap(struct file *file, struct vm_area_struct *vma)
 	    vma_pages(vma) > nr_pages - vma->vm_pgoff)
 		return -EINVAL;
 
-	vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
+	vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP |
+			  VM_DONTCOPY);
 	vma->vm_private_data = region;
 
-	down_read(&region->lock);
-	if (region->revoked) {
+	down_write(&region->lock);
+	if (region->revoked)
 		ret = -ENODEV;
-	} else if (READ_ONCE(egm_map_mode) == EGM_MAP_REMAP) {
+	else
+		ret = egm_mapper_add_vma(region, vma->vm_mm);
+	if (ret)
+		goto out;
+	if (READ_ONCE(egm_map_mode) == EGM_MAP_REMAP) {
 		ret = egm_remap(region, vma);
 	} else {
 #ifdef EGM_HAVE_HUGE_PFNMAP
@@ -362,8 +422,26 @@ int egm_mmap(struct file *file, struct vm_area_struct *vma)
 #endif
 		vma->vm_ops = &egm_fault_vm_ops;
 	}
-	up_read(&region->lock);
+	/* A failed mmap() closes nothing: take the VMA back. */
+	if (ret && !--region->nr_mapper_vmas) {
+		mmdrop(region->mapper);
+		region->mapper = NULL;
+	}
+out:
+	up_write(&region->lock);
 	return ret;
+}
+
+/* The largest page-table entry a fault of this kernel can insert. */
+u64 egm_largest_entry_size(void)
+{
+#if defined(EGM_HAVE_HUGE_PFNMAP) && defined(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP)
+	return PUD_SIZE;
+#elif defined(EGM_HAVE_HUGE_PFNMAP)
+	return PMD_SIZE;
+#else
+	return PAGE_SIZE;
+#endif
 }
 
 /* The entry sizes the current map mode can use, largest first. */

@@ -35,7 +35,7 @@ static_assert(sizeof(struct egm_retired_range) ==
 static_assert(offsetof(struct egm_retired_range, size) ==
 	      offsetof(struct egm_retired_pages_info, size));
 
-/* Runtime retirement may grow the set up to this many ranges. */
+/* Runtime retirement may grow a region's set up to this many ranges. */
 #define EGM_RETIRED_MAX_RANGES (16 * EGM_RETIRED_MAX_ENTRIES)
 
 static unsigned long retired_block_size = SZ_64K;
@@ -119,43 +119,184 @@ static int egm_read_firmware(struct device *dev, u64 phys, void *buf, u64 len)
 }
 
 /*
- * Blocks retired at run time, by physical address. They outlive an unbind,
- * so that the next probe keeps them out of use and out of its scrub; they
- * are lost when the module is unloaded.
+ * Adds [@offset, @offset + @size) to the sorted, merged set *@set of *@nr
+ * ranges with room for *@capacity, which doubles when a new range needs it,
+ * up to EGM_RETIRED_MAX_RANGES.
  */
-static DEFINE_MUTEX(egm_runtime_retired_lock);
-static struct egm_retired_range egm_runtime_retired[EGM_RETIRED_MAX_ENTRIES];
-static u32 egm_nr_runtime_retired;
-
-/*
- * The part of remembered retirement @i inside [@base, @base + @size), as
- * offsets into it: false when there is none. Under egm_runtime_retired_lock.
- */
-static bool egm_remembered_in(u32 i, u64 base, u64 size, u64 *start, u64 *end)
+static int egm_retired_set_add(struct egm_retired_range **set, u32 *nr,
+			       u32 *capacity, u64 offset, u64 size)
 {
-	const struct egm_retired_range *r = &egm_runtime_retired[i];
-	u64 first = max(r->offset, base);
-	u64 last = min(r->offset + r->size, base + size);
+	struct egm_retired_range *bigger;
+	u32 room;
+	int n;
 
-	*start = first - base;
-	*end = last - base;
-	return first < last;
+	n = egm_retired_insert(*set, *nr, *capacity, offset, size);
+	if (n >= 0) {
+		*nr = n;
+		return 0;
+	}
+	if (*capacity >= EGM_RETIRED_MAX_RANGES)
+		return -ENOSPC;
+	room = clamp_t(u32, 2 * *capacity, 16, EGM_RETIRED_MAX_RANGES);
+	bigger = kvmalloc_array(room, sizeof(*bigger), GFP_KERNEL);
+	if (!bigger)
+		return -ENOMEM;
+	if (*nr)
+		memcpy(bigger, *set, *nr * sizeof(*bigger));
+	kvfree(*set);
+	*set = bigger;
+	*capacity = room;
+	*nr = egm_retired_insert(*set, *nr, *capacity, offset, size);
+	return 0;
 }
 
-static bool egm_remember_retirement(u64 phys, u64 len)
-{
-	int nr;
+/*
+ * Ranges retired before this load, from the "retired" parameter, by
+ * physical address: egmctl saves a host's retirements for the next load,
+ * as the module forgets them when it is unloaded.
+ */
+static struct egm_retired_range *egm_load_retired;
+static u32 egm_nr_load_retired, egm_load_retired_capacity;
 
-	mutex_lock(&egm_runtime_retired_lock);
-	nr = egm_retired_insert(egm_runtime_retired, egm_nr_runtime_retired,
-				ARRAY_SIZE(egm_runtime_retired), phys, len);
-	if (nr >= 0)
-		egm_nr_runtime_retired = nr;
-	mutex_unlock(&egm_runtime_retired_lock);
-	if (nr < 0)
-		pr_warn("too many runtime retirements: [%#llx-%#llx] will not outlive an unbind\n",
-			phys, phys + len - 1);
-	return nr >= 0;
+/* "PHYS[+LEN]": the range from PHYS, LEN bytes (default 1). */
+static int egm_parse_load_range(char *text, u64 *phys, u64 *len)
+{
+	char *plus = strchr(text, '+');
+	int ret = 0;
+
+	*len = 1;
+	if (plus) {
+		*plus = '\0';
+		ret = kstrtou64(plus + 1, 0, len);
+	}
+	if (!ret)
+		ret = kstrtou64(text, 0, phys);
+	if (plus)
+		*plus = '+';
+	if (!ret && (!*len || *phys + *len - 1 < *phys))
+		ret = -EINVAL;
+	return ret;
+}
+
+static int egm_load_retired_set(const char *val, const struct kernel_param *kp)
+{
+	char *copy = kstrdup(val, GFP_KERNEL), *rest = copy, *item;
+	int ret = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	while (!ret && (item = strsep(&rest, ",\n"))) {
+		u64 phys, len;
+
+		if (!*item)
+			continue;
+		ret = egm_parse_load_range(item, &phys, &len);
+		if (ret)
+			pr_err("retired: '%s' is not PHYS or PHYS+LEN (hexadecimal or decimal, LEN above 0)\n",
+			       item);
+		else
+			ret = egm_retired_set_add(&egm_load_retired,
+						  &egm_nr_load_retired,
+						  &egm_load_retired_capacity,
+						  phys, len);
+	}
+	kfree(copy);
+	return ret;
+}
+
+static void egm_load_retired_free(void *arg)
+{
+	kvfree(egm_load_retired);
+	egm_load_retired = NULL;
+	egm_nr_load_retired = 0;
+	egm_load_retired_capacity = 0;
+}
+
+static const struct kernel_param_ops egm_load_retired_ops = {
+	.set = egm_load_retired_set,
+	.free = egm_load_retired_free,
+};
+module_param_cb(retired, &egm_load_retired_ops, NULL, 0);
+MODULE_PARM_DESC(retired,
+		 "memory retired before this load, kept out of use and out of the scrub: PHYS[+LEN],... (egmctl retired-save writes it)");
+
+/*
+ * Blocks retired at run time in one discovered region, as offsets into it.
+ * They outlive an unbind, so that the next binding keeps them out of use
+ * and out of its scrub, up to the region's own limit of ranges.
+ */
+struct egm_remembered {
+	struct list_head node;
+	u64 base;
+	struct egm_retired_range *ranges;
+	u32 nr, capacity;
+};
+
+static LIST_HEAD(egm_remembered_regions);
+static DEFINE_MUTEX(egm_remembered_lock);
+
+/* The region's remembered blocks, made when @create. Under the lock. */
+static struct egm_remembered *egm_remembered_of(u64 base, bool create)
+{
+	struct egm_remembered *r;
+
+	lockdep_assert_held(&egm_remembered_lock);
+	list_for_each_entry(r, &egm_remembered_regions, node)
+		if (r->base == base)
+			return r;
+	if (!create)
+		return NULL;
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (r) {
+		r->base = base;
+		list_add(&r->node, &egm_remembered_regions);
+	}
+	return r;
+}
+
+static bool egm_remember_retirement(const struct egm_platform_data *pdata,
+				    u64 offset, u64 len)
+{
+	struct egm_remembered *r;
+	int ret = -ENOMEM;
+
+	mutex_lock(&egm_remembered_lock);
+	r = egm_remembered_of(pdata->base, true);
+	if (r)
+		ret = egm_retired_set_add(&r->ranges, &r->nr, &r->capacity,
+					  offset, len);
+	mutex_unlock(&egm_remembered_lock);
+	if (ret)
+		pr_warn("egm%u: [%#llx-%#llx] cannot be remembered (%d): it will not outlive an unbind\n",
+			pdata->pxm, offset, offset + len - 1, ret);
+	return !ret;
+}
+
+/*
+ * The blocks of the load's ranges that lie in the region, into its
+ * remembered ones. Under egm_remembered_lock.
+ */
+static int egm_adopt_load_retired(const struct egm_platform_data *pdata,
+				  struct egm_remembered *r, u64 block_size)
+{
+	u64 base = pdata->base, end = pdata->base + pdata->size;
+	int ret = 0;
+	u32 i;
+
+	for (i = 0; i < egm_nr_load_retired && !ret; i++) {
+		u64 first = max(egm_load_retired[i].offset, base);
+		u64 last = min(egm_load_retired[i].offset +
+			       egm_load_retired[i].size, end);
+		struct egm_retired_range a, b;
+
+		if (first >= last)
+			continue;
+		a = egm_retired_block_of(first, base, pdata->size, block_size);
+		b = egm_retired_block_of(last - 1, base, pdata->size, block_size);
+		ret = egm_retired_set_add(&r->ranges, &r->nr, &r->capacity,
+					  a.offset, b.offset + b.size - a.offset);
+	}
+	return ret;
 }
 
 /**
@@ -168,15 +309,16 @@ static bool egm_remember_retirement(u64 phys, u64 len)
 void egm_retire_unbound(u64 phys)
 {
 	const struct egm_platform_data *pdata = egm_acpi_find_region(phys);
-	u64 offset, len;
+	struct egm_retired_range block;
 
 	if (!pdata)
 		return;
-	offset = ALIGN_DOWN(phys - pdata->base, egm_block_size());
-	len = min(egm_block_size(), pdata->size - offset);
-	if (egm_remember_retirement(pdata->base + offset, len))
+	block = egm_retired_block_of(phys, pdata->base, pdata->size,
+				     egm_block_size());
+	if (egm_remember_retirement(pdata, block.offset, block.size))
 		pr_warn("egm%u: retired [%#llx-%#llx] while unbound (memory error)\n",
-			pdata->pxm, offset, offset + len - 1);
+			pdata->pxm, block.offset,
+			block.offset + block.size - 1);
 }
 
 /*
@@ -185,59 +327,71 @@ void egm_retire_unbound(u64 phys)
  */
 bool egm_find_unapplied_retirement(struct egm_region *region, u64 *offset)
 {
-	u64 base = region->pdata->base, size = region->pdata->size;
+	struct egm_remembered *r;
 	bool found = false;
 	u32 i;
 
-	mutex_lock(&egm_runtime_retired_lock);
+	mutex_lock(&egm_remembered_lock);
+	r = egm_remembered_of(region->pdata->base, false);
 	down_read(&region->lock);
-	for (i = 0; i < egm_nr_runtime_retired && !found; i++) {
-		u64 start, end, stretch_end;
+	for (i = 0; r && i < r->nr && !found; i++) {
+		u64 end = r->ranges[i].offset + r->ranges[i].size, stretch_end;
+		u64 start = egm_retired_usable_stretch(region->retired,
+						       region->nr_retired,
+						       r->ranges[i].offset,
+						       end, &stretch_end);
 
-		if (!egm_remembered_in(i, base, size, &start, &end))
-			continue;
-		start = egm_retired_usable_stretch(region->retired,
-						   region->nr_retired,
-						   start, end, &stretch_end);
 		if (start < end) {
 			*offset = start;
 			found = true;
 		}
 	}
 	up_read(&region->lock);
-	mutex_unlock(&egm_runtime_retired_lock);
+	mutex_unlock(&egm_remembered_lock);
 	return found;
 }
 
-static int egm_retired_make_room_locked(struct egm_region *region);
-
-/* Adds the runtime retirements remembered from an earlier binding. */
+/*
+ * Adds the blocks retired before this binding: at run time, or before the
+ * module's load (the "retired" parameter).
+ */
 static int egm_restore_retirements(struct device *dev, struct egm_region *region)
 {
-	u64 base = region->pdata->base, size = region->pdata->size;
-	int ret = 0, nr;
-	u32 i, restored = 0;
+	const struct egm_platform_data *pdata = region->pdata;
+	struct egm_remembered *r;
+	int ret = 0;
+	u32 i;
 
-	mutex_lock(&egm_runtime_retired_lock);
-	for (i = 0; i < egm_nr_runtime_retired && !ret; i++) {
-		u64 start, end;
-
-		if (!egm_remembered_in(i, base, size, &start, &end))
-			continue;
-		ret = egm_retired_make_room_locked(region);
-		if (ret)
-			break;
-		nr = egm_retired_insert(region->retired, region->nr_retired,
-					region->retired_capacity, start,
-					end - start);
-		region->nr_retired = nr;
-		restored++;
-	}
-	mutex_unlock(&egm_runtime_retired_lock);
-	if (restored)
-		dev_info(dev, "kept %u range(s) retired at run time before this binding\n",
-			 restored);
+	mutex_lock(&egm_remembered_lock);
+	r = egm_remembered_of(pdata->base, egm_nr_load_retired);
+	if (r)
+		ret = egm_adopt_load_retired(pdata, r, region->retired_block_size);
+	else if (egm_nr_load_retired)
+		ret = -ENOMEM;
+	for (i = 0; r && i < r->nr && !ret; i++)
+		ret = egm_retired_set_add(&region->retired, &region->nr_retired,
+					  &region->retired_capacity,
+					  r->ranges[i].offset,
+					  r->ranges[i].size);
+	mutex_unlock(&egm_remembered_lock);
+	if (ret)
+		dev_err(dev, "cannot keep the ranges retired before this binding: %d\n",
+			ret);
+	else if (r && r->nr)
+		dev_info(dev, "kept %u range(s) retired before this binding\n",
+			 r->nr);
 	return ret;
+}
+
+static void egm_forget_retirements(void)
+{
+	struct egm_remembered *r, *next;
+
+	list_for_each_entry_safe(r, next, &egm_remembered_regions, node) {
+		list_del(&r->node);
+		kvfree(r->ranges);
+		kfree(r);
+	}
 }
 
 /*
@@ -389,39 +543,18 @@ u64 egm_retired_bytes(struct egm_region *region)
 	return bytes;
 }
 
-/* Room for one more range: the set doubles, up to its limit. */
-static int egm_retired_make_room_locked(struct egm_region *region)
-{
-	struct egm_retired_range *bigger;
-	u32 capacity;
-
-	if (region->nr_retired < region->retired_capacity)
-		return 0;
-	if (region->retired_capacity >= EGM_RETIRED_MAX_RANGES)
-		return -ENOSPC;
-	capacity = min_t(u32, 2 * region->retired_capacity,
-			 EGM_RETIRED_MAX_RANGES);
-	bigger = kvmalloc_array(capacity, sizeof(*bigger), GFP_KERNEL);
-	if (!bigger)
-		return -ENOMEM;
-	memcpy(bigger, region->retired, region->nr_retired * sizeof(*bigger));
-	kvfree(region->retired);
-	region->retired = bigger;
-	region->retired_capacity = capacity;
-	return 0;
-}
-
 /*
- * Zaps the retired block from every mapping. A PUD entry (1 GiB with 4 KiB
- * pages) is zapped whole: splitting it needs the mapping's mmap_lock, which
- * this path does not hold. The rest of the span faults back in, around the
- * block.
+ * Zaps the retired block from every mapping, with the whole of any huge
+ * entry that may cover it: splitting one needs the mapping's mmap_lock,
+ * which this path does not hold. The rest of the span faults back in,
+ * around the block.
  */
 static void egm_zap_around(struct egm_region *region, u64 offset, u64 len)
 {
 	u64 base = region->pdata->base, end = region->pdata->size;
-	u64 first = ALIGN_DOWN(base + offset, PUD_SIZE);
-	u64 last = ALIGN(base + offset + len, PUD_SIZE);
+	u64 entry = egm_largest_entry_size();
+	u64 first = ALIGN_DOWN(base + offset, entry);
+	u64 last = ALIGN(base + offset + len, entry);
 
 	first = max(first, base) - base;
 	last = min(last - base, end);
@@ -443,14 +576,18 @@ static void egm_zap_around(struct egm_region *region, u64 offset, u64 len)
  */
 int egm_retire(struct egm_region *region, u64 offset, const char *why)
 {
-	u64 block = region->retired_block_size, size = region->pdata->size, end;
+	const struct egm_platform_data *pdata = region->pdata;
+	struct egm_retired_range range;
 	bool already = false;
-	int nr, ret = 0;
+	u64 block, end;
+	int ret = 0;
 
-	if (offset >= size)
+	if (offset >= pdata->size)
 		return -EINVAL;
-	offset = ALIGN_DOWN(offset, block);
-	block = min(block, size - offset);
+	range = egm_retired_block_of(pdata->base + offset, pdata->base,
+				     pdata->size, region->retired_block_size);
+	offset = range.offset;
+	block = range.size;
 
 	/* Serialised, so that each waits for the remap mmap() calls it races. */
 	mutex_lock(&region->retire_lock);
@@ -465,17 +602,10 @@ int egm_retire(struct egm_region *region, u64 offset, const char *why)
 		already = true;
 		goto out;
 	}
-	/* Merging into a neighbour needs no room; only a new range does. */
-	nr = egm_retired_insert(region->retired, region->nr_retired,
-				region->retired_capacity, offset, block);
-	if (nr < 0) {
-		ret = egm_retired_make_room_locked(region);
-		if (ret)
-			goto out;
-		nr = egm_retired_insert(region->retired, region->nr_retired,
-					region->retired_capacity, offset, block);
-	}
-	region->nr_retired = nr;
+	ret = egm_retired_set_add(&region->retired, &region->nr_retired,
+				  &region->retired_capacity, offset, block);
+	if (ret)
+		goto out;
 	egm_zap_around(region, offset, block);
 out:
 	up_write(&region->lock);
@@ -483,7 +613,7 @@ out:
 		/* A remap mmap() may have filled its VMA before the zap saw it. */
 		egm_wait_remap_mms(region);
 		egm_zap_around(region, offset, block);
-		egm_remember_retirement(region->pdata->base + offset, block);
+		egm_remember_retirement(pdata, offset, block);
 		egm_dmabuf_revoke(region, offset, block);
 	}
 	mutex_unlock(&region->retire_lock);
@@ -577,8 +707,6 @@ static const struct file_operations egm_debugfs_retire_fops = {
 /* Runtime retirement for a region that has its device. */
 void egm_poison_region_added(struct egm_region *region)
 {
-	if (egm_sysfs_add_retired_pages(region))
-		dev_warn(&region->dev, "cannot create retired_pages in sysfs\n");
 	egm_hwerror_region_added(region);
 	if (!egm_debugfs_root)
 		return;
@@ -594,7 +722,6 @@ void egm_poison_region_removed(struct egm_region *region)
 	debugfs_remove(region->debugfs);
 	region->debugfs = NULL;
 	egm_hwerror_region_removed(region);
-	egm_sysfs_remove_retired_pages(region);
 }
 
 void egm_poison_init(void)
@@ -608,4 +735,5 @@ void egm_poison_exit(void)
 {
 	debugfs_remove(egm_debugfs_root);
 	egm_debugfs_root = NULL;
+	egm_forget_retirements();
 }

@@ -73,6 +73,20 @@ u64 egm_retired_block_bytes(u64 requested, u64 page_size)
 	return requested > page_size ? requested : page_size;
 }
 
+struct egm_retired_range egm_retired_block_of(u64 phys, u64 base, u64 size,
+					      u64 block_size)
+{
+	u64 block = phys & ~(block_size - 1);
+	u64 first = block > base ? block : base;
+	u64 len = block_size - (first - block);
+	u64 room = size - (first - base);
+
+	return (struct egm_retired_range){
+		.offset = first - base,
+		.size = len < room ? len : room,
+	};
+}
+
 int egm_retired_build(const u64 *addrs, u64 count, u64 base, u64 size,
 		      u64 block_size, struct egm_retired_range *out,
 		      struct egm_retired_stats *stats)
@@ -84,19 +98,13 @@ int egm_retired_build(const u64 *addrs, u64 count, u64 base, u64 size,
 		return -1;
 	stats->entries = count;
 	for (i = 0; i < count; i++) {
-		u64 offset, block;
-
 		if (addrs[i] < base || addrs[i] - base >= size) {
 			if (!stats->outside++)
 				stats->first_outside = addrs[i];
 			continue;
 		}
-		offset = addrs[i] - base;
-		block = offset & ~(block_size - 1);
-		out[n].offset = block;
-		/* A region need not end on a block boundary. */
-		out[n].size = size - block < block_size ? size - block : block_size;
-		n++;
+		out[n++] = egm_retired_block_of(addrs[i], base, size,
+						block_size);
 	}
 	egm_sort_ranges(out, n);
 	stats->ranges = egm_merge_ranges(out, n);

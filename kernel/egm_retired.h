@@ -34,8 +34,17 @@ struct egm_retired_stats {
 u64 egm_retired_block_bytes(u64 requested, u64 page_size);
 
 /*
+ * The retired block of @block_size (a power of two) that holds the physical
+ * address @phys, which lies in the region [@base, @base + @size), as a range
+ * of the region. Memory is retired in blocks aligned in physical memory, so
+ * a region whose base or end is not block-aligned gets a part block there.
+ */
+struct egm_retired_range egm_retired_block_of(u64 phys, u64 base, u64 size,
+					      u64 block_size);
+
+/*
  * Turns @count table entries (physical addresses) into sorted, merged
- * ranges of whole @block_size blocks (a power of two) of the region
+ * ranges of their @block_size blocks (egm_retired_block_of) in the region
  * [@base, @base + @size), in @out (room for @count ranges). Returns 0, or
  * -1 when @count exceeds EGM_RETIRED_MAX_ENTRIES or @block_size is not a
  * power of two (nothing is written then).

@@ -201,20 +201,15 @@ static ssize_t egm_retired_pages_read(struct file *file, struct kobject *kobj,
 	return done;
 }
 
-static const struct bin_attribute egm_retired_pages_attr = {
+static egm_bin_attr_t egm_retired_pages_attr = {
 	.attr = { .name = "retired_pages", .mode = 0444 },
 	.read = egm_retired_pages_read,
 };
 
-int egm_sysfs_add_retired_pages(struct egm_region *region)
-{
-	return device_create_bin_file(&region->dev, &egm_retired_pages_attr);
-}
-
-void egm_sysfs_remove_retired_pages(struct egm_region *region)
-{
-	device_remove_bin_file(&region->dev, &egm_retired_pages_attr);
-}
+static egm_bin_attr_t *egm_region_bin_attrs[] = {
+	&egm_retired_pages_attr,
+	NULL,
+};
 
 static struct attribute *egm_region_attrs[] = {
 	&dev_attr_size.attr,
@@ -238,6 +233,7 @@ static struct attribute *egm_region_attrs[] = {
 
 static const struct attribute_group egm_region_group = {
 	.attrs = egm_region_attrs,
+	.bin_attrs = egm_region_bin_attrs,
 };
 
 const struct attribute_group *egm_region_groups[] = {

@@ -3,7 +3,9 @@
 # x86_64_defconfig plus what the tests need, with lockdep (PROVE_LOCKING),
 # KASAN, KFENCE, UBSAN, DEBUG_VM, DEBUG_OBJECTS, DEBUG_LIST, kmemleak (scanned
 # on demand by the stress test, not automatically) and atomic-sleep checks. Debian ships no such kernel, so
-# the locking and memory-safety checks of the suite need this one. It lands
+# the locking and memory-safety checks of the suite need this one, and its
+# fault injection (failslab, fail_page_alloc, /proc/PID/fail-nth) lets the
+# suite fail the module's allocations one by one. It lands
 # in the cache like a fetched kernel (series "6.12-debug"), so that
 #
 #   make check KERNELS=6.12-debug        (or: make check-debug)
@@ -60,11 +62,12 @@ scripts/config --set-str LOCALVERSION -egm-debug \
 	-e DEBUG_FS -e DEBUG_KMEMLEAK -d DEBUG_KMEMLEAK_DEFAULT_OFF -d DEBUG_KMEMLEAK_AUTO_SCAN \
 	-e SOFTLOCKUP_DETECTOR -e DETECT_HUNG_TASK -e MEMORY_FAILURE \
 	-e INTEL_IOMMU -e IRQ_REMAP -e VFIO -e VFIO_PCI -e VFIO_CONTAINER \
-	-e VFIO_IOMMU_TYPE1 -e IOMMUFD -e VFIO_DEVICE_CDEV
+	-e VFIO_IOMMU_TYPE1 -e IOMMUFD -e VFIO_DEVICE_CDEV \
+	-e FAULT_INJECTION -e FAILSLAB -e FAIL_PAGE_ALLOC -e FAULT_INJECTION_DEBUG_FS
 make -s olddefconfig
 for opt in PROVE_LOCKING KASAN KFENCE DEBUG_OBJECTS UBSAN UBSAN_BOUNDS DEBUG_LIST DEBUG_VM \
 	DEBUG_KMEMLEAK TRANSPARENT_HUGEPAGE ACPI_TABLE_UPGRADE 9P_FS \
-	MEMORY_FAILURE VFIO_PCI IOMMUFD VFIO_DEVICE_CDEV; do
+	MEMORY_FAILURE VFIO_PCI IOMMUFD VFIO_DEVICE_CDEV FAULT_INJECTION FAILSLAB FAIL_PAGE_ALLOC; do
 	grep -q "^CONFIG_$opt=y" .config || die "CONFIG_$opt did not stick"
 done
 make -s -j"$(nproc)" bzImage modules >"$dest/build.log" 2>&1 ||

@@ -16,11 +16,14 @@
 static struct egm_retired_range set[EGM_RETIRED_MAX_ENTRIES + 64];
 static u64 addrs[EGM_RETIRED_MAX_ENTRIES];
 
-static void check_set(u32 nr, u64 size, u64 block)
+/* Ranges start and end at the region's ends or on physical block bounds. */
+static void check_set(u32 nr, u64 base, u64 size, u64 block)
 {
 	for (u32 i = 0; i < nr; i++) {
-		if (!set[i].size || set[i].offset % block ||
-		    set[i].offset + set[i].size > size ||
+		u64 end = set[i].offset + set[i].size;
+
+		if (!set[i].size || (set[i].offset && (base + set[i].offset) % block) ||
+		    (end != size && (base + end) % block) || end > size ||
 		    set[i].offset + set[i].size < set[i].offset)
 			abort();
 		/* Sorted, disjoint and not touching: merged. */
@@ -101,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	}
 	if (stats.ranges > count || stats.outside > count)
 		abort();
-	check_set(stats.ranges, size, block);
+	check_set(stats.ranges, base, size, block);
 	/* Every entry inside the region is covered; the lookup agrees. */
 	for (u64 i = 0; i < count; i++) {
 		u64 a = addrs[i];
@@ -119,15 +122,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	/* Runtime retirements keep the set valid. */
 	nr = stats.ranges;
 	for (size_t i = 0; i + 8 <= len && i < 64 * 8; i += 8) {
+		struct egm_retired_range r;
 		u64 off;
 
 		memcpy(&off, data + i, 8);
-		off = (off % size) & ~(block - 1);
+		r = egm_retired_block_of(base + off % size, base, size, block);
+		off = r.offset;
 		nr = egm_retired_insert(set, nr, EGM_RETIRED_MAX_ENTRIES + 64, off,
-					size - off < block ? size - off : block);
+					r.size);
 		if (nr < 0)
 			abort();
-		check_set(nr, size, block);
+		check_set(nr, base, size, block);
 		if (!egm_retired_overlaps(set, nr, off, 1))
 			abort();
 	}

@@ -25,4 +25,6 @@ for mode in auto remap fault; do
 done
 echo auto >$param
 run_tap egm-test split-race /dev/$dev 3
+check "the region is clean again" wait_clean /sys/class/egm/$dev
+run_tap egm-test one-mapper /dev/$dev
 check "nvgrace-egm unloads" unload_egm

@@ -648,6 +648,42 @@ static bool wait_retired(int fd, uint64_t offset, uint64_t len)
 	return false;
 }
 
+static uint64_t region_base(const char *dev)
+{
+	char path[128], text[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/egm/%s/base",
+		 strrchr(dev, '/') + 1);
+	f = fopen(path, "r");
+	if (!f || !fgets(text, sizeof(text), f))
+		tap_note("cannot read %s", path);
+	if (f)
+		fclose(f);
+	return strtoull(text, NULL, 0);
+}
+
+/*
+ * One page in each @stride of the mapping outside [@skip_start, @skip_end)
+ * and outside retired memory: a byte is written to each; returns the faults
+ * that took.
+ */
+static long touch_strided(uint8_t *map, uint64_t size, uint64_t stride,
+			  uint64_t skip_start, uint64_t skip_end,
+			  const struct retired_list *list, unsigned int *touched)
+{
+	long faults = minor_faults();
+
+	*touched = 0;
+	for (uint64_t p = 0; p < size; p += stride) {
+		if ((p >= skip_start && p < skip_end) || is_retired(list, p, PAGE))
+			continue;
+		map[p] = 1;
+		(*touched)++;
+	}
+	return minor_faults() - faults;
+}
+
 /*
  * Retires the block at @offset under a live mapping: through debugfs
  * (@phys 0) or by a memory error at @phys.
@@ -657,8 +693,10 @@ static int test_runtime(const char *dev, uint64_t size, uint64_t offset,
 {
 	uint64_t block = 64 * 1024, first = offset & ~(block - 1);
 	uint64_t before = first - PAGE, after = first + block;
+	uint64_t base = region_base(dev), entry, stride, span_start, span_end;
 	struct retired_list list;
 	int fd = open_dev(dev);
+	unsigned int touched;
 	uint8_t *map;
 	long faults;
 
@@ -672,6 +710,16 @@ static int test_runtime(const char *dev, uint64_t size, uint64_t offset,
 	fill_page(map + after, after);
 	tap_ok(!get_list(fd, &list) && !is_retired(&list, first, block),
 	       "block %#" PRIx64 " is not retired yet", first);
+	/*
+	 * The retirement may zap the largest entry that can hold the block,
+	 * and nothing beyond it: memory elsewhere stays mapped.
+	 */
+	entry = strcmp(mode, "4k") ? largest_huge_entry() : PAGE;
+	stride = entry > huge_pmd_size() ? entry : huge_pmd_size();
+	span_start = ((base + first) & ~(entry - 1)) < base ? 0 :
+		     ((base + first) & ~(entry - 1)) - base;
+	span_end = ((base + first + block + entry - 1) & ~(entry - 1)) - base;
+	touch_strided(map, size, stride, span_start, span_end, &list, &touched);
 
 	if (phys) {
 		tap_ok(inject_memory_error(phys, false),
@@ -683,6 +731,11 @@ static int test_runtime(const char *dev, uint64_t size, uint64_t offset,
 		tap_ok(retire_through_debugfs(dev, offset),
 		       "retire offset %#" PRIx64 " through debugfs", offset);
 	}
+	faults = touch_strided(map, size, stride, span_start, span_end, &list,
+			       &touched);
+	tap_ok(faults <= 2,
+	       "%u pages outside the %#" PRIx64 "-byte entry of the block stay mapped (%ld faults)",
+	       touched, entry, faults);
 	poisoned_at(map + offset, "the retired block, under a live mapping");
 	poisoned_at(map + first, "its first byte");
 	faults = minor_faults();

@@ -11,7 +11,8 @@ page=$(egm-retired-test page-size)
 case $KSERIES in 6.1) fault_entries=4k ;; *) fault_entries=huge ;; esac
 
 # expected_list PXM BLOCK: the table's entries inside the region, rounded
-# to BLOCK, sorted, neighbours merged; "OFFSET SIZE" lines as sysfs has them.
+# to their physical BLOCK, sorted, neighbours merged; "OFFSET SIZE" lines as
+# sysfs has them.
 expected_list() {
 	base=$(region_var "$1" BASE)
 	size=$(region_var "$1" SIZE)
@@ -19,11 +20,13 @@ expected_list() {
 		printf '%d\n' "$a"
 	done | awk -v base="$base" -v size="$size" -v block="$2" '
 		$1 >= base && $1 < base + size {
-			b = $1 - base; b -= b % block; print b
-		}' | sort -n -u | awk -v size="$size" -v block="$2" '
+			b = $1 - $1 % block; print (b < base ? base : b) - base
+		}' | sort -n -u | awk -v base="$base" -v size="$size" -v block="$2" '
 		function emit() { if (n) printf "0x%016x 0x%016x\n", start, end - start }
 		{
-			len = size - $1 < block ? size - $1 : block
+			# Blocks are aligned in physical memory, clipped to the region.
+			len = block - (base + $1) % block
+			if (size - $1 < len) len = size - $1
 			if (n && $1 <= end) { if ($1 + len > end) end = $1 + len; next }
 			emit(); start = $1; end = $1 + len; n = 1
 		}
@@ -134,15 +137,44 @@ if [ -n "$faulty" ]; then
 			"$(runtime_offset "$size")" $fault_entries
 	fi
 
-	# Runtime retirements outlive an unbind, not an unload.
+	# Runtime retirements outlive an unbind; each region keeps its own,
+	# more than the firmware table's 4096.
 	kept=$(printf '0x%016x 0x%016x' $((offset & ~0xffff)) 65536)
-	pdev=$(basename "$(readlink -f /sys/class/egm/$faulty/device)")
-	echo "$pdev" >$DRIVER_DIR/unbind
-	echo "$pdev" >$DRIVER_DIR/bind
+	rebind() {
+		pdev=$(basename "$(readlink -f /sys/class/egm/$1/device)")
+		echo "$pdev" >$DRIVER_DIR/unbind && echo "$pdev" >$DRIVER_DIR/bind
+	}
+	rebind $faulty
 	check "$faulty: a runtime retirement outlives unbind and bind" \
 		grep -q "^$kept\$" /sys/class/egm/$faulty/retired_pages
-	check "the log says so" sh -c "dmesg | grep -q 'kept [0-9]* range(s) retired at run time'"
+	check "the log says so" sh -c "dmesg | grep -q 'kept [0-9]* range(s) retired before this binding'"
+	if [ -n "$spotless" ]; then
+		i=0
+		while [ $i -lt 4100 ]; do
+			echo $((0x1000000 + i * 0x20000)) >/sys/kernel/debug/nvgrace-egm/$spotless/retire || break
+			i=$((i + 1))
+		done
+		is "$spotless: 4100 separate blocks retired at run time" $i 4100
+		count=$(cat /sys/class/egm/$spotless/retired_pages_count)
+		rebind $spotless
+		is "$spotless: all $count ranges outlive unbind and bind" \
+			"$(cat /sys/class/egm/$spotless/retired_pages_count)" "$count"
+	fi
+
+	# They outlive an unload through egmctl retired-save and the module's
+	# "retired" parameter.
+	for dev in $EXPECT_DEVICES; do cat /sys/class/egm/$dev/retired_pages >/tmp/before.$dev; done
+	egmctl retired-save >/tmp/retired.conf
+	check "egmctl retired-save writes a modprobe.d line" grep -q '^options nvgrace_egm retired=0x' /tmp/retired.conf
 	check "nvgrace-egm unloads" unload_egm
+	check "nvgrace-egm loads with them" load_egm "$(sed -n 's/^options nvgrace_egm //p' /tmp/retired.conf)"
+	for dev in $EXPECT_DEVICES; do
+		check "$dev: every range retired before the unload is retired again" \
+			cmp /tmp/before.$dev /sys/class/egm/$dev/retired_pages
+	done
+	check "nvgrace-egm unloads" unload_egm
+	check_fails "a bad range fails the load" load_egm retired=0x1000+0
+	check "the log says why" sh -c "dmesg | grep -q \"retired: '0x1000+0' is not PHYS or PHYS+LEN\""
 	check "nvgrace-egm loads with 4 KiB retired blocks" \
 		load_egm retired_block_size=4096
 	check_lists 4096

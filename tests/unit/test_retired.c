@@ -243,6 +243,57 @@ static void test_first_outside_entry_is_reported(void **state)
 	assert_int_equal(stats.ranges, 1);
 }
 
+/*
+ * A region whose base is page-aligned but not block-aligned: blocks are
+ * physical, so the first and last are part blocks and every other range
+ * starts on a physical block boundary.
+ */
+#define ODD_BASE (BASE + 5 * 4096)
+#define ODD_SIZE (SIZE - 8 * 4096)
+
+static void test_blocks_are_aligned_in_physical_memory(void **state)
+{
+	u64 addrs[] = { ODD_BASE, ODD_BASE + BLOCK, ODD_BASE + ODD_SIZE - 1,
+			ODD_BASE + 7 * MIB + 100 };
+
+	(void)state;
+	assert_int_equal(egm_retired_build(addrs, 4, ODD_BASE, ODD_SIZE, BLOCK,
+					   out, &stats), 0);
+	assert_int_equal(stats.ranges, 3);
+	/* BASE..BASE + 2 blocks holds ODD_BASE and ODD_BASE + BLOCK. */
+	assert_int_equal(out[0].offset, 0);
+	assert_int_equal(out[0].size, 2 * BLOCK - 5 * 4096);
+	assert_int_equal(out[1].offset, BASE + 7 * MIB - ODD_BASE);
+	assert_int_equal(out[1].size, BLOCK);
+	assert_int_equal((ODD_BASE + out[1].offset) % BLOCK, 0);
+	/* The region ends 3 pages before its last block does. */
+	assert_int_equal(out[2].offset, BASE + SIZE - BLOCK - ODD_BASE);
+	assert_int_equal(out[2].offset + out[2].size, ODD_SIZE);
+	assert_int_equal(out[2].size, BLOCK - 3 * 4096);
+}
+
+static void test_block_of_clips_to_the_region(void **state)
+{
+	struct egm_retired_range r;
+
+	(void)state;
+	r = egm_retired_block_of(ODD_BASE + 3, ODD_BASE, ODD_SIZE, BLOCK);
+	assert_int_equal(r.offset, 0);
+	assert_int_equal(r.size, BLOCK - 5 * 4096);
+	r = egm_retired_block_of(BASE + BLOCK + 17, ODD_BASE, ODD_SIZE, BLOCK);
+	assert_int_equal(r.offset, BLOCK - 5 * 4096);
+	assert_int_equal(r.size, BLOCK);
+	/* A block larger than the region is the whole region. */
+	r = egm_retired_block_of(ODD_BASE + 4096, ODD_BASE, 3 * 4096, GIB);
+	assert_int_equal(r.offset, 0);
+	assert_int_equal(r.size, 3 * 4096);
+	/* At the top of the physical address space, nothing overflows. */
+	r = egm_retired_block_of(~0ULL - 2 * GIB + 5, ~0ULL - 3 * GIB + 1,
+				 2 * GIB, GIB);
+	assert_int_equal(r.offset, GIB);
+	assert_int_equal(r.size, GIB);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +311,8 @@ int main(void)
 		cmocka_unit_test(test_union_of_two_tables),
 		cmocka_unit_test(test_usable_stretches_skip_retired_ranges),
 		cmocka_unit_test(test_first_outside_entry_is_reported),
+		cmocka_unit_test(test_blocks_are_aligned_in_physical_memory),
+		cmocka_unit_test(test_block_of_clips_to_the_region),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,7 @@ static const char usage_text[] =
 	"  list [-j]                      every EGM region of this host\n"
 	"  show egmN [-j]                 one region in detail\n"
 	"  retired egmN [-j]              its retired memory\n"
+	"  retired-save                   every region's, as a modprobe.d line for the next load\n"
 	"  wait egmN [--timeout SECONDS]  until its scrub is done\n"
 	"  qemu-args egmN [--gpus all|none|BDF,...] [--cpus LIST] [--max-pieces N] [--qemu BINARY]\n"
 	"                                 QEMU arguments for a VM on it\n"
@@ -79,6 +80,7 @@ static const struct {
 	{ "list", cmd_list },
 	{ "show", cmd_show },
 	{ "retired", cmd_retired },
+	{ "retired-save", cmd_retired_save },
 	{ "wait", cmd_wait },
 	{ "qemu-args", cmd_qemu_args },
 	{ "libvirt-xml", cmd_libvirt_xml },

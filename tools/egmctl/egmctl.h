@@ -40,6 +40,7 @@ enum egmctl_dma_backend egmctl_dma_backend(bool *have_iommufd);
 int cmd_list(struct egmctl *ctl, int argc, char **argv);
 int cmd_show(struct egmctl *ctl, int argc, char **argv);
 int cmd_retired(struct egmctl *ctl, int argc, char **argv);
+int cmd_retired_save(struct egmctl *ctl, int argc, char **argv);
 int cmd_wait(struct egmctl *ctl, int argc, char **argv);
 int cmd_qemu_args(struct egmctl *ctl, int argc, char **argv);
 int cmd_libvirt_xml(struct egmctl *ctl, int argc, char **argv);

@@ -205,6 +205,44 @@ int cmd_retired(struct egmctl *ctl, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Every region's retired memory as the module's "retired" parameter, a
+ * modprobe.d line: the module forgets what it retired at run time when it
+ * is unloaded, and takes this at its next load.
+ */
+int cmd_retired_save(struct egmctl *ctl, int argc, char **argv)
+{
+	struct egm_region *region;
+	const char *sep = "=";
+	bool any = false;
+
+	if (argc != 1)
+		return egmctl_usage("%s takes no arguments", argv[0]);
+	for (unsigned int i = 0; (region = egm_region_at(ctl->ctx, i)); i++) {
+		struct egm_retired_range *ranges;
+		unsigned int n;
+		uint64_t base;
+
+		if (egm_region_base(region, &base) ||
+		    egm_region_retired(region, &ranges, &n))
+			return egmctl_fail(ctl, egm_region_name(region));
+		for (unsigned int r = 0; r < n; r++) {
+			if (!any)
+				printf("options nvgrace_egm retired");
+			printf("%s%#" PRIx64 "+%#" PRIx64, sep,
+			       base + ranges[r].offset, ranges[r].size);
+			sep = ",";
+			any = true;
+		}
+		free(ranges);
+	}
+	if (any)
+		printf("\n");
+	else
+		printf("# nvgrace_egm: no retired memory\n");
+	return 0;
+}
+
 struct wait_display {
 	bool tty;
 };
