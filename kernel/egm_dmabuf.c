@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * dma-buf export of a range of a region, for importers that cannot map a
- * PFN map from a process (iommufd, RDMA): EGM_DMABUF_EXPORT.
+ * dma-buf export of a range of a region, for in-kernel importers that
+ * cannot map a PFN map from a process (RDMA's ib_umem_dmabuf; iommufd
+ * imports only vfio-pci's dma-bufs): EGM_DMABUF_EXPORT.
  *
  * A dma-buf holds the exporter's file, so the region stays held (and is
  * not scrubbed) while any importer may still DMA into it. It is revoked,
  * and dynamic importers told through move_notify, when the region is
  * unbound or a block inside its range is retired; a revoked dma-buf maps
  * nothing. The scatterlist has DMA addresses only (there are no struct
- * pages), made per importer device with dma_map_resource().
+ * pages), made per importer device with dma_map_phys().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -29,6 +30,38 @@ EGM_IMPORT_NS_DMA_BUF;
 
 /* One scatterlist entry covers at most this much (its length is 32-bit). */
 #define EGM_DMABUF_CHUNK SZ_1G
+
+/*
+ * EGM is cacheable DRAM: a device must see it as memory, snooping the
+ * CPUs' caches and snooped by them. dma_map_phys() maps a physical range
+ * as memory (cacheable in the IOMMU), and DMA_ATTR_REQUIRE_COHERENT makes
+ * it fail for a device that is not coherent, or rather than bounce through
+ * swiotlb, which copies through the linear map that EGM is not in. Earlier
+ * kernels can map memory without struct pages only as MMIO
+ * (dma_map_resource: uncached and unsnooped on SMMUv3): no export there.
+ */
+#if defined(DMA_ATTR_MMIO) && defined(DMA_ATTR_REQUIRE_COHERENT)
+#define EGM_DMABUF_ATTRS (DMA_ATTR_SKIP_CPU_SYNC | DMA_ATTR_REQUIRE_COHERENT)
+#define EGM_DMABUF_EXPORTS true
+#define egm_dma_map_memory(dev, phys, len, dir) \
+	dma_map_phys(dev, phys, len, dir, EGM_DMABUF_ATTRS)
+#define egm_dma_unmap_memory(dev, addr, len, dir) \
+	dma_unmap_phys(dev, addr, len, dir, EGM_DMABUF_ATTRS)
+#else
+#define EGM_DMABUF_EXPORTS false
+static inline dma_addr_t egm_dma_map_memory(struct device *dev,
+					    phys_addr_t phys, size_t len,
+					    enum dma_data_direction dir)
+{
+	return DMA_MAPPING_ERROR;
+}
+
+static inline void egm_dma_unmap_memory(struct device *dev, dma_addr_t addr,
+					size_t len,
+					enum dma_data_direction dir)
+{
+}
+#endif
 
 struct egm_dmabuf {
 	struct list_head node;		/* on region->dmabufs */
@@ -97,8 +130,8 @@ static struct sg_table *egm_dmabuf_map(struct dma_buf_attachment *attach,
 	for_each_sgtable_dma_sg(sgt, sg, i) {
 		u64 done = (u64)i * EGM_DMABUF_CHUNK;
 		u32 len = min_t(u64, priv->length - done, EGM_DMABUF_CHUNK);
-		dma_addr_t addr = dma_map_resource(attach->dev, phys + done, len,
-						   dir, DMA_ATTR_SKIP_CPU_SYNC);
+		dma_addr_t addr = egm_dma_map_memory(attach->dev, phys + done,
+						     len, dir);
 
 		ret = dma_mapping_error(attach->dev, addr);
 		if (ret) {
@@ -112,8 +145,8 @@ static struct sg_table *egm_dmabuf_map(struct dma_buf_attachment *attach,
 
 err_unmap:
 	for_each_sgtable_dma_sg(sgt, sg, i)
-		dma_unmap_resource(attach->dev, sg_dma_address(sg),
-				   sg_dma_len(sg), dir, DMA_ATTR_SKIP_CPU_SYNC);
+		egm_dma_unmap_memory(attach->dev, sg_dma_address(sg),
+				     sg_dma_len(sg), dir);
 	sg_free_table(sgt);
 err_free:
 	kfree(sgt);
@@ -127,8 +160,8 @@ static void egm_dmabuf_unmap(struct dma_buf_attachment *attach,
 	unsigned int i;
 
 	for_each_sgtable_dma_sg(sgt, sg, i)
-		dma_unmap_resource(attach->dev, sg_dma_address(sg),
-				   sg_dma_len(sg), dir, DMA_ATTR_SKIP_CPU_SYNC);
+		egm_dma_unmap_memory(attach->dev, sg_dma_address(sg),
+				     sg_dma_len(sg), dir);
 	sg_free_table(sgt);
 	kfree(sgt);
 }
@@ -194,6 +227,10 @@ long egm_ioctl_dmabuf_export(struct egm_region *region, struct file *file,
 	u64 size = region->pdata->size;
 	int fd, ret;
 
+	if (!EGM_DMABUF_EXPORTS) {
+		dev_warn_once(&region->dev, "dma-buf export needs dma_map_phys() with DMA_ATTR_REQUIRE_COHERENT, which this kernel lacks: devices would map EGM as MMIO\n");
+		return -EOPNOTSUPP;
+	}
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
 	if (req.argsz < sizeof(req) || req.flags || req.pad)

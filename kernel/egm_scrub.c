@@ -344,10 +344,17 @@ int egm_scrub_wait_clean(struct egm_region *region, bool nonblock)
 void egm_scrub_stop(struct egm_region *region)
 {
 	unsigned int i;
+	bool stopped;
 
 	wake_up_all(&region->scrub_wait);
+	stopped = atomic_read(&region->scrub_running);
 	for (i = 0; i < nr_cpu_ids; i++)
 		flush_work(&region->scrub_workers[i].work);
+	/* The region goes away dirty: its next binding scrubs it whole. */
+	if (stopped)
+		dev_info(&region->dev, "scrub stopped after %llu of %llu bytes\n",
+			 (u64)atomic64_read(&region->scrub_done),
+			 region->pdata->size);
 }
 
 int egm_scrub_init_region(struct egm_region *region)

@@ -228,6 +228,7 @@ boot_timeout_s=${EGM_BOOT_TIMEOUT:-300}
 test_started() { grep -a -q 'egm-guest: started' "$out/result.raw" 2>/dev/null; }
 [ "$boot_timeout_s" -le "$timeout_s" ] || boot_timeout_s=$timeout_s
 for attempt in 1 2 3; do
+	started_s=$SECONDS
 	rm -f "$out/console.log" "$out/result.raw"
 	set +e
 	timeout "$timeout_s" "${qemu_base[@]}" "${qemu_platform_args[@]}" \
@@ -294,12 +295,14 @@ reports=$(kernel_reports "$out/console.log" | head -n 20)
 [ -z "$reports" ] || failures+=("kernel log has reports")
 
 label="$series/$pname/${test%.*}"
+# The boot's time against its limit, so that the margin shows.
+took="$((SECONDS - started_s)) s of ${timeout_s} s"
 if [ ${#failures[@]} -eq 0 ]; then
-	echo "PASS $label: $passed passed, $failed failed"
+	echo "PASS $label: $passed passed, $failed failed ($took)"
 	[ -n "$quiet" ] || grep '^ok ' "$out/result.tap" | sed 's/^/    /'
 	exit 0
 fi
-echo "FAIL $label: $passed passed, $failed failed"
+echo "FAIL $label: $passed passed, $failed failed ($took)"
 for f in "${failures[@]}"; do echo "    - $f"; done
 grep -E '^not ok |^# ' "$out/result.tap" | grep -v '^# egm-guest' | sed 's/^/    /' | head -n 40 || true
 [ -z "$reports" ] || { echo "    kernel log reports:"; echo "$reports" | sed 's/^/      /'; }

@@ -123,9 +123,17 @@ int main(int argc, char **argv)
 	int fd, buf;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "refused")) {
+		/* Kernels that can map EGM for a device only as MMIO. */
+		fd = open(argv[2], O_RDWR);
+		tap_ok(fd >= 0 && export(fd, 0, 2 * MIB, &buf) == EOPNOTSUPP,
+		       "%s: export is refused (EOPNOTSUPP)", argv[2]);
+		return tap_exit_status();
+	}
 	if (argc != 4 && argc != 5) {
 		fprintf(stderr,
-			"usage: egm-dmabuf-test DEV BASE PLATFORM-DEVICE [RETIRED-OFFSET]\n");
+			"usage: egm-dmabuf-test DEV BASE PLATFORM-DEVICE [RETIRED-OFFSET]\n"
+			"       egm-dmabuf-test refused DEV\n");
 		return 2;
 	}
 	dev = argv[1];

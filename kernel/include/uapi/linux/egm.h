@@ -46,7 +46,8 @@ struct egm_retired_pages_list {
  * EGM_DMABUF_EXPORT - _IO(EGM_TYPE, EGM_BASE + 1)
  *
  * Exports [@offset, @offset + @length) of the open region as a dma-buf for
- * peer-to-peer importers (iommufd, RDMA); returns its fd (O_CLOEXEC) in @fd.
+ * in-kernel peer-to-peer importers that can be told to unmap (RDMA's
+ * dma-buf umem); returns its fd (O_CLOEXEC) in @fd.
  * @argsz is sizeof(struct egm_dma_buf_export); @flags and @pad are 0;
  * @offset and @length are page-aligned and inside the region. The dma-buf
  * keeps the region held; it is revoked (importers get move_notify, maps
@@ -54,7 +55,9 @@ struct egm_retired_pages_list {
  *
  * Return: 0, or -1 with errno EINVAL (bad argsz, flags or range), EACCES
  * (the fd is not open for writing), EIO (the range holds retired memory),
- * ENODEV (the region is going away), EFAULT, EMFILE or ENOMEM.
+ * ENODEV (the region is going away), EOPNOTSUPP (the kernel can map it for
+ * a device only as MMIO: before dma_map_phys() with
+ * DMA_ATTR_REQUIRE_COHERENT), EFAULT, EMFILE or ENOMEM.
  */
 struct egm_dmabuf_export {
 	__u32 argsz;
