@@ -8,10 +8,15 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/acpi.h>
+#include <linux/efi.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+
+#ifdef CONFIG_X86
+#include <asm/e820/api.h>
+#endif
 
 #include "egm.h"
 #include "egm_regions.h"
@@ -87,6 +92,51 @@ bool egm_range_is_free_of_ram(u64 base, u64 size)
 {
 	return region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
 				 IORES_DESC_NONE) == REGION_DISJOINT;
+}
+
+/*
+ * Firmware's own memory, which a mistyped base could point at: EFI runtime
+ * services code and data (reserved in iomem on arm64, like EGM itself),
+ * ACPI tables and NVS, MMIO the firmware uses at run time. Zeroing it
+ * would crash the host at its next EFI call. Grace firmware leaves EGM out
+ * of the EFI memory map; on x86, after boot the map keeps the runtime
+ * regions only, and E820 still types ACPI memory.
+ */
+static const char *egm_firmware_memory_in(u64 base, u64 size, u64 *start,
+					  u64 *end)
+{
+#ifdef CONFIG_EFI
+	efi_memory_desc_t *md;
+
+	if (efi_enabled(EFI_MEMMAP)) {
+		for_each_efi_memory_desc(md) {
+			*start = md->phys_addr;
+			*end = md->phys_addr + (md->num_pages << EFI_PAGE_SHIFT) - 1;
+			if (*end < base || *start > base + size - 1)
+				continue;
+			if (md->attribute & EFI_MEMORY_RUNTIME)
+				return "EFI runtime memory";
+			switch (md->type) {
+			case EFI_ACPI_RECLAIM_MEMORY:
+			case EFI_ACPI_MEMORY_NVS:
+				return "EFI's ACPI memory";
+			case EFI_MEMORY_MAPPED_IO:
+			case EFI_MEMORY_MAPPED_IO_PORT_SPACE:
+			case EFI_PAL_CODE:
+			case EFI_UNUSABLE_MEMORY:
+				return "EFI firmware memory";
+			}
+		}
+	}
+#endif
+#ifdef CONFIG_X86
+	*start = base;
+	*end = base + size - 1;
+	if (e820__mapped_any(base, base + size, E820_TYPE_ACPI) ||
+	    e820__mapped_any(base, base + size, E820_TYPE_NVS))
+		return "E820 ACPI memory";
+#endif
+	return NULL;
 }
 
 static void egm_report_refusal(const struct egm_discovery *disc,
@@ -221,6 +271,8 @@ int egm_acpi_discover(void)
 {
 	struct egm_discovery *disc;
 	unsigned int nr_regions, i;
+	const char *firmware;
+	u64 fw_start, fw_end;
 
 	if (acpi_disabled) {
 		pr_info("ACPI is disabled: no EGM regions\n");
@@ -255,6 +307,15 @@ int egm_acpi_discover(void)
 			pr_err("PXM %llu: refused: [%#llx-%#llx] intersects System RAM\n",
 			       region->pxm, region->base,
 			       region->base + region->size - 1);
+			continue;
+		}
+		firmware = egm_firmware_memory_in(region->base, region->size,
+						  &fw_start, &fw_end);
+		if (firmware) {
+			pr_err("PXM %llu: refused: [%#llx-%#llx] overlaps %s [%#llx-%#llx]\n",
+			       region->pxm, region->base,
+			       region->base + region->size - 1, firmware,
+			       fw_start, fw_end);
 			continue;
 		}
 		if (pxm_to_node(region->pxm) == NUMA_NO_NODE)
