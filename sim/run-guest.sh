@@ -12,7 +12,7 @@
 # -t  script in tests/guest/, or a path, to run inside the guest (TAP on
 #     ttyS1)
 # -o  output directory (default build/runs/KERNEL-PLATFORM-TEST)
-# -T  guest timeout in seconds (default 600)
+# -T  guest timeout in seconds (default 600; 1800 on the debug kernel)
 # -a  extra kernel command line
 # -m  the nvgrace-egm.ko to test (default: build/kernel/KERNEL/), e.g. one
 #     that DKMS built
@@ -28,7 +28,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-series=6.12 platform= test= out= timeout_s=600 extra= quiet= module=
+series=6.12 platform= test= out= timeout_s= extra= quiet= module=
 while getopts "k:p:t:o:T:a:m:q" opt; do
 	case $opt in
 	k) series=$OPTARG ;;
@@ -45,6 +45,11 @@ done
 die() { echo "run-guest: $*" >&2; exit 1; }
 say() { [ -n "$quiet" ] || echo "$@"; }
 [ -n "$platform" ] && [ -n "$test" ] || die "need -p PLATFORM and -t TEST (see -h)"
+# A KASAN and lockdep kernel runs the same test several times slower.
+case $series in
+*-debug) timeout_s=${timeout_s:-1800} ;;
+*) timeout_s=${timeout_s:-600} ;;
+esac
 case $platform in */*) pfile=$platform ;; *) pfile=$top/sim/platforms/$platform.platform ;; esac
 [ -f "$pfile" ] || die "no platform file $pfile"
 pname=$(basename "$pfile" .platform)

@@ -123,6 +123,23 @@ int main(int argc, char **argv)
 	int fd, buf;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 5 && !strcmp(argv[1], "hold")) {
+		/* Exports, has the importer map and stall its revocations. */
+		char cmd[32];
+
+		fd = open(argv[2], O_RDWR);
+		if (fd < 0 || export(fd, strtoull(argv[3], NULL, 0),
+				     strtoull(argv[4], NULL, 0), &buf))
+			return 1;
+		snprintf(cmd, sizeof(cmd), "import %d", buf);
+		importer_cmd(cmd);
+		importer_cmd("stall");
+		if (!importer_says("mapped 1:"))
+			return 1;
+		printf("held\n");
+		pause();
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "refused")) {
 		/* Kernels that can map EGM for a device only as MMIO. */
 		fd = open(argv[2], O_RDWR);
@@ -133,7 +150,8 @@ int main(int argc, char **argv)
 	if (argc != 4 && argc != 5) {
 		fprintf(stderr,
 			"usage: egm-dmabuf-test DEV BASE PLATFORM-DEVICE [RETIRED-OFFSET]\n"
-			"       egm-dmabuf-test refused DEV\n");
+			"       egm-dmabuf-test refused DEV\n"
+			"       egm-dmabuf-test hold DEV OFFSET LENGTH\n");
 		return 2;
 	}
 	dev = argv[1];

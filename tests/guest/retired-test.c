@@ -12,6 +12,7 @@
  *                      inject makes it)
  *   egm-retired-test touch DEV OFFSET  reads a byte there and says what happened
  *   egm-retired-test inject PHYS [corrected]
+ *   egm-retired-test inject-many PHYS STEP COUNT   COUNT errors, STEP apart
  *                                      an uncorrected (or corrected) memory
  *                                      error there: a
  *                                      firmware (GHES) record through QEMU on
@@ -933,6 +934,16 @@ int main(int argc, char **argv)
 		return test_memory_failure(argv[2], strtoull(argv[3], NULL, 0),
 					   strtoull(argv[4], NULL, 0),
 					   strtoull(argv[5], NULL, 0));
+	if (argc == 5 && !strcmp(argv[1], "inject-many")) {
+		uint64_t phys = strtoull(argv[2], NULL, 0);
+		uint64_t step = strtoull(argv[3], NULL, 0);
+		unsigned long n = strtoul(argv[4], NULL, 0);
+
+		for (unsigned long i = 0; i < n; i++)
+			if (!inject_memory_error(phys + i * step, false))
+				return 1;
+		return 0;
+	}
 	if ((argc == 3 || (argc == 4 && !strcmp(argv[3], "corrected"))) &&
 	    !strcmp(argv[1], "inject"))
 		return !inject_memory_error(strtoull(argv[2], NULL, 0),
@@ -951,6 +962,7 @@ int main(int argc, char **argv)
 			"       egm-retired-test runtime DEV SIZE OFFSET huge|4k|remap [PHYS]\n"
 			"       egm-retired-test touch DEV OFFSET\n"
 			"       egm-retired-test inject PHYS [corrected]\n"
+			"       egm-retired-test inject-many PHYS STEP COUNT\n"
 			"       egm-retired-test memory-failure DEV SIZE OFFSET PHYS\n"
 			"       egm-retired-test fill-phys|phys-state PHYS LEN\n");
 	return 2;

@@ -8,8 +8,11 @@
  *   echo static FD  > ...      a static attach, which must be refused
  *   echo remap      > ...      map again (after a revocation it must fail)
  *   echo release    > ...
+ *   echo stall      > ...      the next revocations wait until "unstall"
+ *   echo unstall    > ...      (at most 2 minutes), as a slow device would
  *   cat .../ctl     "mapped N: ADDR+LEN ...", "revoked R", "last_error E"
  */
+#include <linux/completion.h>
 #include <linux/debugfs.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
@@ -31,6 +34,8 @@ static struct dma_buf_attachment *importer_attach;
 static struct sg_table *importer_sgt;
 static int importer_revoked;
 static int importer_last_error;
+static bool importer_stalled;
+static DECLARE_COMPLETION(importer_unstall);
 
 static void importer_unmap_locked(void)
 {
@@ -44,6 +49,8 @@ static void importer_unmap_locked(void)
 /* Called with the dma-buf's reservation lock held. */
 static void importer_move_notify(struct dma_buf_attachment *attach)
 {
+	if (READ_ONCE(importer_stalled))
+		wait_for_completion_timeout(&importer_unstall, 120 * HZ);
 	importer_revoked++;
 	importer_unmap_locked();
 }
@@ -133,6 +140,14 @@ static ssize_t importer_write(struct file *file, const char __user *ubuf,
 		ret = importer_buf ? importer_map() : -ENOENT;
 	} else if (!strncmp(cmd, "release", 7)) {
 		importer_release();
+		ret = 0;
+	} else if (!strncmp(cmd, "unstall", 7)) {
+		WRITE_ONCE(importer_stalled, false);
+		complete_all(&importer_unstall);
+		ret = 0;
+	} else if (!strncmp(cmd, "stall", 5)) {
+		reinit_completion(&importer_unstall);
+		WRITE_ONCE(importer_stalled, true);
 		ret = 0;
 	}
 	importer_last_error = ret;
