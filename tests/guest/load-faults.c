@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Module load under fault injection (a kernel with CONFIG_FAULT_INJECTION,
- * FAILSLAB and FAIL_PAGE_ALLOC): fails, one load at a time, each of the
- * last POINTS allocations of the load (the module's init, as the load's
- * own come first), while another thread keeps opening DEV.
+ * FAILSLAB and FAIL_PAGE_ALLOC): fails, one load at a time, every STEP-th
+ * of the last POINTS allocations of the load (the module's init, as the
+ * load's own come first; from a random start, printed, so that runs cover
+ * different points), while another thread keeps opening DEV.
  *
- *   egm-load-faults MODULE DEV POINTS [PARAMS]
+ *   egm-load-faults MODULE DEV POINTS STEP [PARAMS]
  *
  * A load that fails never showed a region (no ADD uevent of one): once a
  * region exists, a file opened on it would outlive the module. A load that
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -184,16 +186,21 @@ int main(int argc, char **argv)
 {
 	unsigned int failed_clean = 0, loaded_working = 0, bad = 0, injected = 0;
 	const char *params;
-	long total, points, n, left;
+	long total, points, step, start, n, left;
 	int module_fd, uevents, err;
 
-	if (argc != 4 && argc != 5) {
-		fprintf(stderr, "usage: %s MODULE DEV POINTS [PARAMS]\n", argv[0]);
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: %s MODULE DEV POINTS STEP [PARAMS]\n",
+			argv[0]);
 		return 2;
 	}
 	dev_path = argv[2];
 	points = strtol(argv[3], NULL, 0);
-	params = argc == 5 ? argv[4] : "";
+	step = strtol(argv[4], NULL, 0);
+	params = argc == 6 ? argv[5] : "";
+	if (step < 1)
+		step = 1;
+	start = time(NULL) % step;
 	module_fd = open(argv[1], O_RDONLY | O_CLOEXEC);
 	uevents = open_uevents();
 	if (!tap_ok(module_fd >= 0, "open %s", argv[1]) ||
@@ -212,7 +219,9 @@ int main(int argc, char **argv)
 	    !tap_ok(!unload(), "and unloads"))
 		return 1;
 
-	for (n = total; n > 0 && n > total - points; n--) {
+	tap_note("fault points %ld down to %ld, every %ld-th", total - start,
+		 total - points + 1, step);
+	for (n = total - start; n > 0 && n > total - points; n -= step) {
 		pthread_t thread;
 		unsigned int regions;
 
@@ -258,7 +267,7 @@ int main(int argc, char **argv)
 		}
 	}
 	tap_ok(injected > 0, "%u of %ld loads had their fault injected", injected,
-	       points);
+	       (points + step - 1) / step);
 	tap_ok(!bad,
 	       "each load with a fault failed before any region existed (%u) or loaded with its regions working (%u); %u did neither",
 	       failed_clean, loaded_working, bad);
