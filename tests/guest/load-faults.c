@@ -70,16 +70,20 @@ static int load(int module_fd, const char *params)
 	return syscall(SYS_finit_module, module_fd, params, 0) ? errno : 0;
 }
 
+/* 0, or the errno of the last attempt. */
 static int unload(void)
 {
+	int err = 0;
+
 	for (int i = 0; i < 100; i++) {
 		if (!syscall(SYS_delete_module, "nvgrace_egm", O_NONBLOCK))
 			return 0;
-		if (errno != EAGAIN && errno != EBUSY && errno != EWOULDBLOCK)
-			return errno;
+		err = errno;
+		if (err != EAGAIN && err != EBUSY)
+			break;
 		usleep(20000);
 	}
-	return EBUSY;
+	return err;
 }
 
 static unsigned int count_regions(void)
@@ -247,7 +251,7 @@ int main(int argc, char **argv)
 
 			if (regions || adds) {
 				bad++;
-				tap_note("fault point %ld: the load failed (%s) after showing %u region(s); %u left",
+				tap_note("fault point %ld: failed (%s) after %u ADD(s), %u left",
 					 n, strerror(err), adds, regions);
 			} else {
 				failed_clean++;
