@@ -155,16 +155,26 @@ static int egm_mapper_add_vma(struct egm_region *region, struct mm_struct *mm)
 	return 0;
 }
 
-static void egm_vma_close(struct vm_area_struct *vma)
+/* One VMA fewer; the mapper's mm to drop when it was its last, else NULL. */
+static struct mm_struct *egm_mapper_del_vma(struct egm_region *region)
 {
-	struct egm_region *region = vma->vm_private_data;
 	struct mm_struct *done = NULL;
 
-	down_write(&region->lock);
+	lockdep_assert_held_write(&region->lock);
 	if (!--region->nr_mapper_vmas) {
 		done = region->mapper;
 		region->mapper = NULL;
 	}
+	return done;
+}
+
+static void egm_vma_close(struct vm_area_struct *vma)
+{
+	struct egm_region *region = vma->vm_private_data;
+	struct mm_struct *done;
+
+	down_write(&region->lock);
+	done = egm_mapper_del_vma(region);
 	up_write(&region->lock);
 	if (done)
 		mmdrop(done);
@@ -199,8 +209,8 @@ static void egm_drop_pud_blocks(struct vm_area_struct *vma, pgoff_t first,
  * the new VMA of a split or a move before either, with this mm's mmap_lock
  * held for writing and the new VMA not yet visible: drop this file's 1 GiB
  * entries in this mm over the new VMA's file range, and they fault back in
- * at a size that fits the new layout. Fork calls ->open for the child's
- * copy (another mm), where there is nothing to do.
+ * at a size that fits the new layout. A fork copies no VMA of the region
+ * (VM_DONTCOPY).
  */
 static void egm_drop_pud_entries(struct vm_area_struct *new)
 {
@@ -389,6 +399,7 @@ int egm_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct egm_region *region = file->private_data;
 	u64 nr_pages = egm_region_pages(region);
+	struct mm_struct *done = NULL;
 	int ret = 0;
 
 	/*
@@ -423,34 +434,20 @@ int egm_mmap(struct file *file, struct vm_area_struct *vma)
 		vma->vm_ops = &egm_fault_vm_ops;
 	}
 	/* A failed mmap() closes nothing: take the VMA back. */
-	if (ret && !--region->nr_mapper_vmas) {
-		mmdrop(region->mapper);
-		region->mapper = NULL;
-	}
+	if (ret)
+		done = egm_mapper_del_vma(region);
 out:
 	up_write(&region->lock);
+	if (done)
+		mmdrop(done);
 	return ret;
 }
 
-/* The largest page-table entry a fault of this kernel can insert. */
-u64 egm_largest_entry_size(void)
-{
-#if defined(EGM_HAVE_HUGE_PFNMAP) && defined(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP)
-	return PUD_SIZE;
-#elif defined(EGM_HAVE_HUGE_PFNMAP)
-	return PMD_SIZE;
-#else
-	return PAGE_SIZE;
-#endif
-}
-
-/* The entry sizes the current map mode can use, largest first. */
-static unsigned int egm_entry_sizes(u64 *sizes)
+/* The huge entry sizes a fault of this kernel can insert, largest first. */
+static unsigned int egm_huge_entry_sizes(u64 *sizes)
 {
 	unsigned int n = 0;
 
-	if (READ_ONCE(egm_map_mode) == EGM_MAP_REMAP)
-		return 0;
 #ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
 	BUILD_BUG_ON(egm_table_entry_size(PAGE_SHIFT, 2) != PUD_SIZE);
 	sizes[n++] = PUD_SIZE;
@@ -460,6 +457,22 @@ static unsigned int egm_entry_sizes(u64 *sizes)
 	sizes[n++] = PMD_SIZE;
 #endif
 	return n;
+}
+
+/* The largest page-table entry a fault of this kernel can insert. */
+u64 egm_largest_entry_size(void)
+{
+	u64 sizes[2];
+
+	return egm_huge_entry_sizes(sizes) ? sizes[0] : PAGE_SIZE;
+}
+
+/* The entry sizes the current map mode can use, largest first. */
+static unsigned int egm_entry_sizes(u64 *sizes)
+{
+	if (READ_ONCE(egm_map_mode) == EGM_MAP_REMAP)
+		return 0;
+	return egm_huge_entry_sizes(sizes);
 }
 
 /*

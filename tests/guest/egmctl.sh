@@ -73,6 +73,7 @@ done
 expect 0 "$first" egmctl show /dev/$first
 expect 1 "no EGM region egm99 (regions: $EXPECT_DEVICES)" egmctl show egm99
 expect 2 "show needs one region" egmctl show
+expect 2 "retired-save takes no arguments" egmctl retired-save egm4
 expect 2 "unknown option" egmctl retired $first --bogus
 expect 2 "--timeout takes whole seconds" egmctl wait $first --timeout soon
 expect 2 "--timeout is at most 2147483 seconds" egmctl wait $first --timeout 1988888888
