@@ -118,6 +118,10 @@ $(BUILD)/guest/egm-load-faults: tests/guest/load-faults.c tests/guest/tap.h test
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -static -pthread -o $@ $<
 
+$(BUILD)/guest/egm-dma-owners-test: tests/guest/dma-owners-test.c tests/guest/tap.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -static -o $@ $<
+
 $(BUILD)/guest/as-nobody: tests/guest/as-nobody.c
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -static -o $@ $<
@@ -204,7 +208,7 @@ $(BUILD)/guest/dma-payload.elf: tests/guest/dma-payload.S
 	@rm -f $(BUILD)/guest/dma-payload.o $(BUILD)/guest/dma-payload.s
 
 user: $(BUILD)/sim/egm-platform $(BUILD)/sim/socket-relay $(BUILD)/guest/egm-test $(BUILD)/guest/egm-bench \
-	$(BUILD)/guest/egm-retired-test $(BUILD)/guest/egm-dmabuf-test $(BUILD)/guest/egm-stress egmctl $(BUILD)/guest/egm-peek $(BUILD)/guest/as-nobody $(BUILD)/guest/libegm-test $(BUILD)/guest/egm-uevent-test $(BUILD)/guest/egm-load-faults \
+	$(BUILD)/guest/egm-retired-test $(BUILD)/guest/egm-dmabuf-test $(BUILD)/guest/egm-stress egmctl $(BUILD)/guest/egm-peek $(BUILD)/guest/as-nobody $(BUILD)/guest/libegm-test $(BUILD)/guest/egm-uevent-test $(BUILD)/guest/egm-load-faults $(BUILD)/guest/egm-dma-owners-test \
 	$(BUILD)/guest/nested-payload.elf $(BUILD)/guest/dma-payload.elf
 
 guest-prereqs: module kmod user

@@ -185,6 +185,13 @@ void egm_poison_region_removed(struct egm_region *region);
 void egm_retire_unbound(u64 phys);
 bool egm_find_unapplied_retirement(struct egm_region *region, u64 *offset);
 
+/* egm_dma_owners.c */
+int egm_dma_owner_add(struct egm_region *region);
+int egm_dma_owners_admit(struct egm_region *region);
+int egm_dma_owners_wait(bool nonblock);
+ssize_t egm_dma_owners_show(struct egm_region *region, char *buf);
+void egm_dma_owners_exit(void);
+
 /* egm_hwerror.c */
 void egm_hwerror_init(void);
 void egm_hwerror_exit(void);

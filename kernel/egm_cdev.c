@@ -35,33 +35,42 @@ static int egm_open(struct inode *inode, struct file *file)
 {
 	struct egm_region *region =
 		container_of(inode->i_cdev, struct egm_region, cdev);
+	bool nonblock = file->f_flags & O_NONBLOCK;
+	bool scrubbed;
 	int ret;
 
 	/*
 	 * One process holds a region at a time; it may open it again (QEMU
 	 * opens the file once per memory backend). Only a clean region is
-	 * handed to a new holder: wait for its scrub.
+	 * handed to a new holder: wait for its scrub, and for the DMA
+	 * mappings of whoever mapped it before (egm_dma_owners.c).
 	 */
 	for (;;) {
 		down_write(&region->lock);
+		scrubbed = region->scrub_state == EGM_SCRUB_CLEAN;
 		if (region->revoked) {
 			ret = -ENODEV;
 		} else if (region->nr_files) {
 			ret = region->holder == task_tgid(current) ? 0 : -EBUSY;
 			if (!ret)
 				region->nr_files++;
-		} else if (region->scrub_state == EGM_SCRUB_CLEAN) {
-			region->scrub_state = EGM_SCRUB_IN_USE;
-			region->holder = get_pid(task_tgid(current));
-			region->nr_files = 1;
-			ret = 0;
+		} else if (scrubbed) {
+			ret = egm_dma_owners_admit(region);
+			if (!ret) {
+				region->scrub_state = EGM_SCRUB_IN_USE;
+				region->holder = get_pid(task_tgid(current));
+				region->nr_files = 1;
+			}
 		} else {
 			ret = -EAGAIN;
 		}
 		up_write(&region->lock);
 		if (ret != -EAGAIN)
 			break;
-		ret = egm_scrub_wait_clean(region, file->f_flags & O_NONBLOCK);
+		if (scrubbed)
+			ret = egm_dma_owners_wait(nonblock);
+		else
+			ret = egm_scrub_wait_clean(region, nonblock);
 		if (ret)
 			return ret;
 	}

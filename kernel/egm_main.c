@@ -57,6 +57,7 @@ static void __exit egm_exit(void)
 	platform_driver_unregister(&egm_platform_driver);
 	egm_gpu_links_exit();
 	egm_cdev_exit();
+	egm_dma_owners_exit();
 	egm_poison_exit();
 	egm_scrub_exit();
 }

@@ -424,6 +424,9 @@ int egm_mmap(struct file *file, struct vm_area_struct *vma)
 		ret = egm_mapper_add_vma(region, vma->vm_mm);
 	if (ret)
 		goto out;
+	ret = egm_dma_owner_add(region);
+	if (ret)
+		goto out_del_vma;
 	if (READ_ONCE(egm_map_mode) == EGM_MAP_REMAP) {
 		ret = egm_remap(region, vma);
 	} else {
@@ -434,6 +437,7 @@ int egm_mmap(struct file *file, struct vm_area_struct *vma)
 		vma->vm_ops = &egm_fault_vm_ops;
 	}
 	/* A failed mmap() closes nothing: take the VMA back. */
+out_del_vma:
 	if (ret)
 		done = egm_mapper_del_vma(region);
 out:

@@ -64,6 +64,14 @@ static ssize_t gpu_devices_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(gpu_devices);
 
+/* The processes whose DMA mappings may still reach it (egm_dma_owners.c). */
+static ssize_t dma_owners_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return egm_dma_owners_show(egm_region(dev), buf);
+}
+static DEVICE_ATTR_RO(dma_owners);
+
 /* A physical address: for root only, like /proc/iomem's real values. */
 static ssize_t base_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
@@ -218,6 +226,7 @@ static struct attribute *egm_region_attrs[] = {
 	&dev_attr_numa_node.attr,
 	&dev_attr_scrub_node.attr,
 	&dev_attr_gpu_devices.attr,
+	&dev_attr_dma_owners.attr,
 	&dev_attr_base.attr,
 	&dev_attr_align.attr,
 	&dev_attr_scrub_state.attr,

@@ -28,7 +28,7 @@ int egm_region_open(struct egm_region *region, bool nonblock)
 	switch (err) {
 	case EBUSY:
 		return egm_fail(region->ctx, err,
-				"%s is in use by another process (a region goes to one VM at a time)",
+				"%s is in use by another process, or one that mapped it still runs (a region goes to one VM at a time; see its dma_owners)",
 				region->devnode);
 	case EACCES:
 	case EPERM:
@@ -37,7 +37,7 @@ int egm_region_open(struct egm_region *region, bool nonblock)
 				region->devnode);
 	case EAGAIN:
 		return egm_fail(region->ctx, err,
-				"%s is being scrubbed; open it without O_NONBLOCK to wait, or run 'egmctl wait %s'",
+				"%s is being scrubbed, or the DMA mappings of a process that mapped it are not gone yet (its dma_owners); open it without O_NONBLOCK to wait, or run 'egmctl wait %s'",
 				region->devnode, region->name);
 	case ENOENT:
 		return egm_fail(region->ctx, err,

@@ -310,3 +310,42 @@ int egm_region_scrub_progress(struct egm_region *region, uint64_t *bytes)
 {
 	return egm_read_u64(region, "scrub_progress", bytes);
 }
+
+int egm_region_dma_owners(struct egm_region *region,
+			  struct egm_dma_owner **owners, unsigned int *count)
+{
+	char buf[4096], state[16], *line, *save = NULL;
+	struct egm_dma_owner *list;
+	unsigned int n = 0;
+	int pid, ret;
+
+	*owners = NULL;
+	*count = 0;
+	ret = egm_read_attr(region, "dma_owners", buf, sizeof(buf));
+	if (ret)
+		return ret;
+	for (const char *c = buf; *c; c++)
+		n += *c == '\n';
+	list = calloc(n + 1, sizeof(*list));
+	if (!list)
+		return egm_fail(region->ctx, ENOMEM, "out of memory");
+	n = 0;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%d %15s", &pid, state) != 2 || pid <= 0 ||
+		    (strcmp(state, "live") && strcmp(state, "exited"))) {
+			free(list);
+			return egm_fail(region->ctx, EINVAL,
+					"%s/dma_owners: cannot parse '%s'",
+					region->sysfs, line);
+		}
+		list[n].pid = pid;
+		list[n++].live = !strcmp(state, "live");
+	}
+	if (n)
+		*owners = list;
+	else
+		free(list);
+	*count = n;
+	return 0;
+}

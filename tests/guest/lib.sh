@@ -53,7 +53,15 @@ load_egm() {
 	insmod "$MODULE" "$@"
 }
 
+# The module stays while a process that mapped a region may still have DMA
+# mappings of it (dma_owners): give exited ones up to 10 s to be let go.
 unload_egm() {
+	unload_tries=0
+	while cat /sys/class/egm/*/dma_owners 2>/dev/null | grep -q . &&
+		[ $unload_tries -lt 100 ]; do
+		sleep 0.1
+		unload_tries=$((unload_tries + 1))
+	done
 	rmmod nvgrace_egm
 }
 

@@ -54,6 +54,33 @@ static void other_process_open(struct egm_ctx *ctx, struct egm_region *region)
 	       "another process gets -EBUSY and 'is in use by another process'");
 }
 
+/* Having mapped the region, this process is its one DMA owner, live. */
+static void check_dma_owners(struct egm_region *region)
+{
+	char cmd[64], line[256], shown[256] = "(no dma_owners line)", want[32];
+	struct egm_dma_owner *owners;
+	unsigned int n = 0;
+	int ret = egm_region_dma_owners(region, &owners, &n);
+	FILE *out;
+
+	tap_ok(!ret && n == 1 && owners[0].pid == getpid() && owners[0].live,
+	       "egm_region_dma_owners names this process (%d), live: %d owner(s), first %d %s",
+	       getpid(), n, n ? owners[0].pid : 0,
+	       n ? (owners[0].live ? "live" : "exited") : "-");
+	if (!ret)
+		free(owners);
+	snprintf(cmd, sizeof(cmd), "egmctl show %s", egm_region_name(region));
+	out = popen(cmd, "r");
+	while (out && fgets(line, sizeof(line), out))
+		if (!strncmp(line, "dma_owners", 10))
+			snprintf(shown, sizeof(shown), "%s", line);
+	if (out)
+		pclose(out);
+	shown[strcspn(shown, "\n")] = 0;
+	snprintf(want, sizeof(want), " %d (live)", getpid());
+	tap_ok(strstr(shown, want), "egmctl show says so: %s", shown);
+}
+
 int main(int argc, char **argv)
 {
 	struct egm_retired_range *sysfs_list, *ioctl_list;
@@ -115,6 +142,7 @@ int main(int argc, char **argv)
 		       (unsigned long long)at);
 		munmap(map, size);
 	}
+	check_dma_owners(region);
 	map = egm_region_map(region, fd, size, 4096);
 	tap_ok(!map && strstr(egm_last_error(ctx), "cannot map"),
 	       "a map past the end fails: %s", egm_last_error(ctx));

@@ -42,6 +42,12 @@ check "the GPU's DMA landed in EGM at $dev + 2 MiB" sh -c \
 note "$(egm-peek $dev 0x200000 4)"
 stop_payload_vm
 
+# DMA that outlives a holding (docs/design.rst): a process that closed the
+# region but keeps DMA mappings of it in a VFIO container keeps others out.
+run_tap egm-dma-owners-test "/dev/$dev" "$(region_var "$pxm" GPUS | cut -d' ' -f1)"
+check "the kernel log names who keeps the region" sh -c \
+	"dmesg | grep -q 'open by .* refused: .* mapped the region, still runs, and may have DMA mappings of it'"
+
 # What the DMA mapping costs: VFIO maps all 2 GiB of guest RAM at QEMU's
 # start; a kprobe counts its iommu_map() calls and their sizes, with the
 # RFC's 4 KiB remap entries and with huge ones.

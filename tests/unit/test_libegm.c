@@ -182,6 +182,36 @@ static void test_retired_list_from_sysfs(void **state)
 	egm_free(ctx);
 }
 
+static void test_dma_owners(void **state)
+{
+	struct egm_ctx *ctx = open_ctx();
+	struct egm_region *r = egm_region_get(ctx, "egm4");
+	struct egm_dma_owner *o;
+	unsigned int n;
+
+	(void)state;
+	put("sys/class/egm/egm4/dma_owners", "");
+	assert_int_equal(egm_region_dma_owners(r, &o, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(o);
+	put("sys/class/egm/egm4/dma_owners", "213 live\n4194304 exited\n");
+	assert_int_equal(egm_region_dma_owners(r, &o, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(o[0].pid, 213);
+	assert_true(o[0].live);
+	assert_int_equal(o[1].pid, 4194304);
+	assert_false(o[1].live);
+	free(o);
+	put("sys/class/egm/egm4/dma_owners", "213 live\n77 asleep\n");
+	assert_int_equal(egm_region_dma_owners(r, &o, &n), -EINVAL);
+	assert_non_null(strstr(egm_last_error(ctx), "cannot parse '77 asleep'"));
+	assert_null(o);
+	/* Drivers before dma_owners: the attribute is missing. */
+	assert_int_equal(egm_region_dma_owners(egm_region_get(ctx, "egm5"), &o, &n),
+			 -ENOENT);
+	egm_free(ctx);
+}
+
 static void test_missing_driver_and_no_regions(void **state)
 {
 	struct egm_ctx *ctx;
@@ -234,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_gpus_are_the_pci_links_sorted),
 		cmocka_unit_test(test_lookup_by_name_path_or_number),
 		cmocka_unit_test(test_retired_list_from_sysfs),
+		cmocka_unit_test(test_dma_owners),
 		cmocka_unit_test(test_missing_driver_and_no_regions),
 		cmocka_unit_test(test_bad_attribute_and_missing_node),
 	};

@@ -44,6 +44,28 @@ static uint64_t retired_bytes(const struct egm_retired_range *r, unsigned int n)
 	return sum;
 }
 
+/* "dma_owners": [{"pid": N, "state": "live"|"exited"}], when readable. */
+static void add_dma_owners(struct json_object *obj, struct egm_region *region)
+{
+	struct egm_dma_owner *owners;
+	struct json_object *list;
+	unsigned int n;
+
+	if (egm_region_dma_owners(region, &owners, &n))
+		return;
+	list = json_object_new_array();
+	for (unsigned int i = 0; i < n; i++) {
+		struct json_object *owner = json_object_new_object();
+
+		json_object_object_add(owner, "pid", json_object_new_int(owners[i].pid));
+		json_object_object_add(owner, "state",
+				       json_object_new_string(owners[i].live ? "live" : "exited"));
+		json_object_array_add(list, owner);
+	}
+	free(owners);
+	json_object_object_add(obj, "dma_owners", list);
+}
+
 static struct json_object *region_json(struct egm_region *region,
 				       bool detail)
 {
@@ -74,6 +96,7 @@ static struct json_object *region_json(struct egm_region *region,
 	free(retired);
 	state = egm_scrub_state_name(egm_region_scrub_state(region));
 	json_object_object_add(obj, "scrub_state", json_object_new_string(state));
+	add_dma_owners(obj, region);
 	if (detail) {
 		if (!egm_region_scrub_progress(region, &value))
 			json_object_object_add(obj, "scrub_progress",
@@ -136,6 +159,19 @@ int cmd_list(struct egmctl *ctl, int argc, char **argv)
 	return 0;
 }
 
+/* One item of a list in show's text form: a GPU, or "PID (state)". */
+static void print_show_item(struct json_object *item)
+{
+	struct json_object *pid, *state;
+
+	if (json_object_object_get_ex(item, "pid", &pid) &&
+	    json_object_object_get_ex(item, "state", &state))
+		printf(" %d (%s)", json_object_get_int(pid),
+		       json_object_get_string(state));
+	else
+		printf(" %s", json_object_get_string(item));
+}
+
 int cmd_show(struct egmctl *ctl, int argc, char **argv)
 {
 	struct egm_region *region;
@@ -153,8 +189,7 @@ int cmd_show(struct egmctl *ctl, int argc, char **argv)
 		if (json_object_is_type(val, json_type_array)) {
 			printf("%-15s", key);
 			for (size_t i = 0; i < json_object_array_length(val); i++)
-				printf(" %s",
-				       json_object_get_string(json_object_array_get_idx(val, i)));
+				print_show_item(json_object_array_get_idx(val, i));
 			printf("\n");
 		} else {
 			printf("%-15s %s\n", key, json_object_get_string(val));

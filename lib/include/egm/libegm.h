@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -75,6 +76,21 @@ const char *egm_region_gpu(const struct egm_region *region, unsigned int i);
 enum egm_scrub_state egm_region_scrub_state(struct egm_region *region);
 const char *egm_scrub_state_name(enum egm_scrub_state state);
 int egm_region_scrub_progress(struct egm_region *region, uint64_t *bytes);
+
+/*
+ * The processes that mapped the region and may still reach it by DMA
+ * (their VFIO containers): while one runs with DMA mappings, another
+ * process's open gets -EBUSY; once all have exited, opens wait until
+ * nothing holds them.
+ * *@owners is malloc()ed (NULL when there are none); free() it.
+ */
+struct egm_dma_owner {
+	pid_t pid;
+	bool live;	/* still running, rather than exited but held */
+};
+
+int egm_region_dma_owners(struct egm_region *region,
+			  struct egm_dma_owner **owners, unsigned int *count);
 
 /*
  * The retired list from sysfs, readable while a VM holds the region (an
