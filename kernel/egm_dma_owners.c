@@ -11,10 +11,9 @@
  * until the container unmaps it, so the driver keeps a reference of its own
  * to the leader of every process that mapped a region, and hands the idle
  * region to another process only when nothing else holds that leader: no
- * reference but the driver's, and the task's own while it runs (a running
- * task holds one reference to itself, dropped when it is reaped). Then no
- * DMA mapping it made is left, and as the region is idle, it has no VMA to
- * make one from. While a running owner is held, another's open() gets
+ * reference but the driver's, and the task's own until it is reaped. Then
+ * no DMA mapping it made is left, and as the region is idle, it has no VMA
+ * to make one from. While a running owner is held, another's open() gets
  * -EBUSY; once it has exited, opens wait (or get -EAGAIN) for the rest.
  *
  * The list is global and keyed by the region's physical base, so that it
@@ -35,79 +34,111 @@
 
 #include "egm.h"
 
-/* How often the list is looked at: while owners live, and after one exits. */
-#define EGM_DMA_OWNERS_PRUNE_LIVE	HZ
-#define EGM_DMA_OWNERS_PRUNE_EXITED	(HZ / 10)
+/*
+ * When the list is looked at: at each owner's exit (its pidfd wake-up),
+ * then at intervals doubling from the first to the last, as a reaped
+ * task's last reference goes only after an RCU grace period; and, while
+ * owners run, at the last interval in case an exit went unseen.
+ */
+#define EGM_DMA_OWNERS_PRUNE_FIRST	max(HZ / 100, 1)
+#define EGM_DMA_OWNERS_PRUNE_LAST	(10 * HZ)
 #define EGM_DMA_OWNERS_WAIT_MS		10
 
 struct egm_dma_owner {
 	struct list_head node;
 	u64 base;			/* the region's physical base */
 	struct task_struct *leader;	/* the mapping process's leader */
+	struct pid *pid;		/* the process's, for its exit */
+	struct wait_queue_entry exit_wait;
+};
+
+enum egm_dma_owner_state {
+	EGM_DMA_OWNER_GONE,		/* only the driver holds it */
+	EGM_DMA_OWNER_UNHELD,		/* not reaped, held by nothing else */
+	EGM_DMA_OWNER_HELD_RUNNING,
+	EGM_DMA_OWNER_HELD_EXITED,
 };
 
 static LIST_HEAD(egm_dma_owners);
 static DEFINE_MUTEX(egm_dma_owners_lock);
+static unsigned long egm_dma_owners_delay;	/* under the lock */
+static atomic_t egm_dma_owners_woken;
 static void egm_dma_owners_prune_work(struct work_struct *work);
 static DECLARE_DELAYED_WORK(egm_dma_owners_prune, egm_dma_owners_prune_work);
 
-/*
- * Its threads run. A leader that an exec() by another thread replaced is
- * released (its pid detached) while the process lives on: not running.
- */
-static bool egm_dma_owner_lives(const struct egm_dma_owner *owner)
+static bool egm_dma_owner_runs(const struct egm_dma_owner *owner)
 {
 	return pid_alive(owner->leader) &&
 	       atomic_read(&owner->leader->signal->live) > 0;
 }
 
-/* Nothing but the driver holds the leader: no container can be left. */
-static bool egm_dma_owner_gone(const struct egm_dma_owner *owner)
+static enum egm_dma_owner_state
+egm_dma_owner_state(const struct egm_dma_owner *owner)
 {
-	return refcount_read(&owner->leader->usage) == 1;
+	struct task_struct *leader = owner->leader;
+	unsigned int refs = refcount_read(&leader->usage);
+
+	if (refs == 1)
+		return EGM_DMA_OWNER_GONE;
+	/*
+	 * A task holds one reference to itself until it is reaped, and it
+	 * drops it only after its pid is detached (then an RCU grace period):
+	 * a pid still attached after the count was read means that one of
+	 * the two counted is the task's own.
+	 */
+	smp_rmb();
+	if (refs == 2 && pid_alive(leader))
+		return EGM_DMA_OWNER_UNHELD;
+	if (egm_dma_owner_runs(owner))
+		return EGM_DMA_OWNER_HELD_RUNNING;
+	return EGM_DMA_OWNER_HELD_EXITED;
 }
 
 /*
- * A running owner that nothing holds but itself and the driver: it made no
- * DMA mapping that is left. Only the task's own reference is counted for a
- * task that runs, so one reaped since egm_dma_owner_lives() counts as held.
+ * The process's pidfd waiters are woken when it has exited, its files (and
+ * so its VFIO container) closed: look at the list now. Atomic context.
  */
-static bool egm_dma_owner_holds_nothing(const struct egm_dma_owner *owner)
+static int egm_dma_owner_exited(struct wait_queue_entry *wait,
+				unsigned int mode, int flags, void *key)
 {
-	return refcount_read(&owner->leader->usage) == 2;
+	atomic_set(&egm_dma_owners_woken, 1);
+	mod_delayed_work(system_wq, &egm_dma_owners_prune, 0);
+	return 0;
 }
 
 static void egm_dma_owner_free(struct egm_dma_owner *owner)
 {
 	lockdep_assert_held(&egm_dma_owners_lock);
 	list_del(&owner->node);
+	remove_wait_queue(&owner->pid->wait_pidfd, &owner->exit_wait);
+	put_pid(owner->pid);
 	put_task_struct(owner->leader);
 	kfree(owner);
 	if (list_empty(&egm_dma_owners))
 		module_put(THIS_MODULE);
 }
 
-/* Frees the owners that are gone; is anyone left, and has one exited? */
-static bool egm_dma_owners_prune_locked(bool *exited)
+/*
+ * Frees the owners that are gone, and those that have exited held by
+ * nothing (an exited process makes no new DMA mapping). Is one of the
+ * others exited?
+ */
+static bool egm_dma_owners_free_gone(void)
 {
 	struct egm_dma_owner *owner, *next;
+	enum egm_dma_owner_state state;
+	bool exited = false;
 
 	lockdep_assert_held(&egm_dma_owners_lock);
-	*exited = false;
 	list_for_each_entry_safe(owner, next, &egm_dma_owners, node) {
-		if (egm_dma_owner_gone(owner))
+		state = egm_dma_owner_state(owner);
+		if (state == EGM_DMA_OWNER_GONE ||
+		    (state == EGM_DMA_OWNER_UNHELD && !egm_dma_owner_runs(owner)))
 			egm_dma_owner_free(owner);
-		else if (!egm_dma_owner_lives(owner))
-			*exited = true;
+		else if (state == EGM_DMA_OWNER_HELD_EXITED)
+			exited = true;
 	}
-	return !list_empty(&egm_dma_owners);
-}
-
-static void egm_dma_owners_schedule(bool exited)
-{
-	mod_delayed_work(system_wq, &egm_dma_owners_prune,
-			 exited ? EGM_DMA_OWNERS_PRUNE_EXITED :
-				  EGM_DMA_OWNERS_PRUNE_LIVE);
+	return exited;
 }
 
 /*
@@ -116,12 +147,19 @@ static void egm_dma_owners_schedule(bool exited)
  */
 static void egm_dma_owners_prune_work(struct work_struct *work)
 {
-	bool left, exited;
+	bool exited;
 
 	mutex_lock(&egm_dma_owners_lock);
-	left = egm_dma_owners_prune_locked(&exited);
-	if (left)
-		egm_dma_owners_schedule(exited);
+	exited = egm_dma_owners_free_gone();
+	if (!exited || atomic_xchg(&egm_dma_owners_woken, 0))
+		egm_dma_owners_delay = EGM_DMA_OWNERS_PRUNE_FIRST;
+	else
+		egm_dma_owners_delay = min(2 * egm_dma_owners_delay,
+					   (unsigned long)EGM_DMA_OWNERS_PRUNE_LAST);
+	if (!list_empty(&egm_dma_owners))
+		mod_delayed_work(system_wq, &egm_dma_owners_prune,
+				 exited ? egm_dma_owners_delay :
+					  EGM_DMA_OWNERS_PRUNE_LAST);
 	mutex_unlock(&egm_dma_owners_lock);
 }
 
@@ -143,11 +181,15 @@ int egm_dma_owner_add(struct egm_region *region)
 	}
 	owner->base = region->pdata->base;
 	owner->leader = get_task_struct(leader);
+	owner->pid = get_pid(task_tgid(leader));
+	init_waitqueue_func_entry(&owner->exit_wait, egm_dma_owner_exited);
+	add_wait_queue(&owner->pid->wait_pidfd, &owner->exit_wait);
 	/* The caller's open file holds the module: a plain get is safe. */
 	if (list_empty(&egm_dma_owners))
 		__module_get(THIS_MODULE);
 	list_add_tail(&owner->node, &egm_dma_owners);
-	egm_dma_owners_schedule(false);
+	queue_delayed_work(system_wq, &egm_dma_owners_prune,
+			   EGM_DMA_OWNERS_PRUNE_LAST);
 out:
 	mutex_unlock(&egm_dma_owners_lock);
 	return ret;
@@ -168,24 +210,25 @@ int egm_dma_owners_admit(struct egm_region *region)
 	list_for_each_entry_safe(owner, next, &egm_dma_owners, node) {
 		if (owner->base != region->pdata->base || owner->leader == leader)
 			continue;
-		/* The region is idle: a running owner has no VMA to map. */
-		if (egm_dma_owner_gone(owner) ||
-		    (egm_dma_owner_lives(owner) &&
-		     egm_dma_owner_holds_nothing(owner))) {
+		switch (egm_dma_owner_state(owner)) {
+		case EGM_DMA_OWNER_GONE:
+		case EGM_DMA_OWNER_UNHELD:
+			/* The region is idle: it has no VMA to map from. */
 			egm_dma_owner_free(owner);
-			continue;
-		}
-		if (!egm_dma_owner_lives(owner)) {
+			break;
+		case EGM_DMA_OWNER_HELD_EXITED:
 			ret = -EAGAIN;
-			continue;
+			break;
+		case EGM_DMA_OWNER_HELD_RUNNING:
+			dev_info_ratelimited(&region->dev,
+					     "open by %s[%d] refused: %s[%d] mapped the region, still runs, and may have DMA mappings of it\n",
+					     current->comm, task_tgid_nr(current),
+					     owner->leader->comm, owner->leader->tgid);
+			ret = -EBUSY;
+			goto out;
 		}
-		dev_info_ratelimited(&region->dev,
-				     "open by %s[%d] refused: %s[%d] mapped the region, still runs, and may have DMA mappings of it\n",
-				     current->comm, task_tgid_nr(current),
-				     owner->leader->comm, owner->leader->tgid);
-		ret = -EBUSY;
-		break;
 	}
+out:
 	mutex_unlock(&egm_dma_owners_lock);
 	return ret;
 }
@@ -208,14 +251,15 @@ ssize_t egm_dma_owners_show(struct egm_region *region, char *buf)
 	ssize_t len = 0;
 
 	mutex_lock(&egm_dma_owners_lock);
+	/* Empty means the module is free to go too: drop the gone now. */
+	egm_dma_owners_free_gone();
 	list_for_each_entry(owner, &egm_dma_owners, node) {
-		if (owner->base != region->pdata->base ||
-		    egm_dma_owner_gone(owner))
+		if (owner->base != region->pdata->base)
 			continue;
 		if (len > PAGE_SIZE - 32)
 			break;
 		len += sysfs_emit_at(buf, len, "%d %s\n", owner->leader->tgid,
-				     egm_dma_owner_lives(owner) ? "live" : "exited");
+				     egm_dma_owner_runs(owner) ? "live" : "exited");
 	}
 	mutex_unlock(&egm_dma_owners_lock);
 	return len;

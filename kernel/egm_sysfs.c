@@ -64,13 +64,16 @@ static ssize_t gpu_devices_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(gpu_devices);
 
-/* The processes whose DMA mappings may still reach it (egm_dma_owners.c). */
+/*
+ * The processes whose DMA mappings may still reach it (egm_dma_owners.c).
+ * Root only: the PIDs are the initial namespace's.
+ */
 static ssize_t dma_owners_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
 {
 	return egm_dma_owners_show(egm_region(dev), buf);
 }
-static DEVICE_ATTR_RO(dma_owners);
+static DEVICE_ATTR_ADMIN_RO(dma_owners);
 
 /* A physical address: for root only, like /proc/iomem's real values. */
 static ssize_t base_show(struct device *dev, struct device_attribute *attr,

@@ -74,6 +74,7 @@ expect 0 "$first" egmctl show /dev/$first
 expect 1 "no EGM region egm99 (regions: $EXPECT_DEVICES)" egmctl show egm99
 expect 2 "show needs one region" egmctl show
 expect 2 "retired-save takes no arguments" egmctl retired-save egm4
+expect 2 "retired-save prints a modprobe.d line, which has no JSON form" egmctl -j retired-save
 expect 2 "unknown option" egmctl retired $first --bogus
 expect 2 "--timeout takes whole seconds" egmctl wait $first --timeout soon
 expect 2 "--timeout is at most 2147483 seconds" egmctl wait $first --timeout 1988888888
@@ -110,6 +111,9 @@ check "nvgrace-egm unloads" unload_egm
 check "nvgrace-egm loads without a scrub at probe" load_egm scrub_on_probe=0
 is "$first is dirty" "$(cat /sys/class/egm/$first/scrub_state)" dirty
 expect 1 "permission denied opening /dev/$first" as-nobody egmctl wait $first
+check "show -j has dma_owners for root" sh -c "egmctl show $first -j | grep -q '\"dma_owners\"'"
+check "and not for others (its PIDs are the host's)" sh -c \
+	"as-nobody egmctl show $first -j >/tmp/nobody.json && ! grep -q dma_owners /tmp/nobody.json"
 expect 0 "$first: clean 100%" egmctl wait $first
 is "$first is clean after egmctl wait" "$(cat /sys/class/egm/$first/scrub_state)" clean
 exec 3<>/dev/$first

@@ -81,7 +81,7 @@ int egm_region_scrub_progress(struct egm_region *region, uint64_t *bytes);
  * The processes that mapped the region and may still reach it by DMA
  * (their VFIO containers): while one runs with DMA mappings, another
  * process's open gets -EBUSY; once all have exited, opens wait until
- * nothing holds them.
+ * nothing holds them. Root only (-EACCES otherwise).
  * *@owners is malloc()ed (NULL when there are none); free() it.
  */
 struct egm_dma_owner {
