@@ -313,6 +313,7 @@ static void tenant_a(int cmd, int ans)
 {
 	struct tenant_a a = { 0 };
 	uint32_t *egm;
+	bool ok;
 	int fd;
 	char c;
 
@@ -328,8 +329,9 @@ static void tenant_a(int cmd, int ans)
 		_exit(1);
 	}
 	fill(egm, PATTERN_A);
-	say(ans, device_reads_egm(&a) &&
-		 count_pattern(a.bounce, PATTERN_A) == NR_WORDS ? 'y' : 'n');
+	ok = device_reads_egm(&a) &&
+	     count_pattern(a.bounce, PATTERN_A) == NR_WORDS;
+	say(ans, ok ? 'y' : 'n');
 	/* Gone from A's address space and files, not from its container. */
 	munmap(egm, EGM_MAP_LEN);
 	close(fd);
@@ -353,9 +355,9 @@ static void tenant_a(int cmd, int ans)
 			say(ans, 'y');
 			break;
 		case 'u':
-			say(ans, vfio_dma_unmap(a.container, EGM_IOVA, EGM_MAP_LEN) &&
-				 vfio_dma_unmap(a.container, BOUNCE_IOVA, BOUNCE_LEN) ?
-				 'y' : 'n');
+			ok = vfio_dma_unmap(a.container, EGM_IOVA, EGM_MAP_LEN) &&
+			     vfio_dma_unmap(a.container, BOUNCE_IOVA, BOUNCE_LEN);
+			say(ans, ok ? 'y' : 'n');
 			break;
 		default:
 			_exit(c == 'q' ? 0 : 2);

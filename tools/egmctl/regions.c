@@ -254,8 +254,8 @@ int cmd_retired_save(struct egmctl *ctl, int argc, char **argv)
 	if (argc != 1)
 		return egmctl_usage("%s takes no arguments", argv[0]);
 	if (ctl->json)
-		return egmctl_usage("%s prints a modprobe.d line, which has no JSON form (drop -j; 'retired -j' lists a region's ranges)",
-				    argv[0]);
+		return egmctl_usage("%s prints a modprobe.d line, which has no JSON form %s",
+				    argv[0], "(drop -j; 'retired -j' lists a region's ranges)");
 	for (unsigned int i = 0; (region = egm_region_at(ctl->ctx, i)); i++) {
 		struct egm_retired_range *ranges;
 		unsigned int n;
