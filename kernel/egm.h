@@ -188,7 +188,7 @@ bool egm_find_unapplied_retirement(struct egm_region *region, u64 *offset);
 /* egm_dma_owners.c */
 int egm_dma_owner_add(struct egm_region *region);
 int egm_dma_owners_admit(struct egm_region *region);
-int egm_dma_owners_wait(bool nonblock);
+int egm_dma_owners_wait(bool nonblock, unsigned int tries);
 ssize_t egm_dma_owners_show(struct egm_region *region, char *buf);
 void egm_dma_owners_exit(void);
 

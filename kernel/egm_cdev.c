@@ -36,6 +36,7 @@ static int egm_open(struct inode *inode, struct file *file)
 	struct egm_region *region =
 		container_of(inode->i_cdev, struct egm_region, cdev);
 	bool nonblock = file->f_flags & O_NONBLOCK;
+	unsigned int owner_waits = 0;
 	bool scrubbed;
 	int ret;
 
@@ -68,7 +69,7 @@ static int egm_open(struct inode *inode, struct file *file)
 		if (ret != -EAGAIN)
 			break;
 		if (scrubbed)
-			ret = egm_dma_owners_wait(nonblock);
+			ret = egm_dma_owners_wait(nonblock, owner_waits++);
 		else
 			ret = egm_scrub_wait_clean(region, nonblock);
 		if (ret)

@@ -42,7 +42,9 @@
  */
 #define EGM_DMA_OWNERS_PRUNE_FIRST	max(HZ / 100, 1)
 #define EGM_DMA_OWNERS_PRUNE_LAST	(10 * HZ)
-#define EGM_DMA_OWNERS_WAIT_MS		10
+/* A waiting open looks again after 10 ms, doubling up to 250 ms. */
+#define EGM_DMA_OWNERS_WAIT_FIRST_MS	10
+#define EGM_DMA_OWNERS_WAIT_LAST_MS	250
 
 struct egm_dma_owner {
 	struct list_head node;
@@ -233,12 +235,18 @@ out:
 	return ret;
 }
 
-/* Sleeps a little before egm_dma_owners_admit() is asked again. */
-int egm_dma_owners_wait(bool nonblock)
+/*
+ * Sleeps before egm_dma_owners_admit() is asked again; @tries: how many
+ * times it has been asked in this open.
+ */
+int egm_dma_owners_wait(bool nonblock, unsigned int tries)
 {
+	unsigned int ms = EGM_DMA_OWNERS_WAIT_FIRST_MS << min(tries, 5U);
+
 	if (nonblock)
 		return -EAGAIN;
-	if (schedule_timeout_killable(msecs_to_jiffies(EGM_DMA_OWNERS_WAIT_MS)) &&
+	ms = min(ms, EGM_DMA_OWNERS_WAIT_LAST_MS);
+	if (schedule_timeout_killable(msecs_to_jiffies(ms)) &&
 	    fatal_signal_pending(current))
 		return -EINTR;
 	return 0;
