@@ -62,6 +62,9 @@ unload_egm() {
 		sleep 0.1
 		unload_tries=$((unload_tries + 1))
 	done
+	[ $unload_tries -eq 0 ] ||
+		note "unload waited $unload_tries x 0.1 s for dma_owners:" \
+			"$(grep . /sys/class/egm/*/dma_owners 2>/dev/null | tr '\n' ' ')"
 	rmmod nvgrace_egm
 }
 
