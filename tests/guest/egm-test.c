@@ -14,6 +14,7 @@
  *   egm-test scrub DEV SIZE   no data survives a tenant; open waits, or not
  *   egm-test scrub-pattern DEV SIZE   just the first part of that
  *   egm-test open DEV [nonblock]   exit 0 if open() works, else print errno
+ *   egm-test open-unload DEV   open, close, and remove the module at once
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +31,7 @@
 #include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -967,6 +969,38 @@ static void test_clean_uevent(const char *dev, const char *name)
 	close(sock);
 }
 
+/*
+ * egm-test open-unload DEV: opens and closes DEV (starting a scrub), then
+ * removes the module at once, with no process start between the two that
+ * a slow guest could let the scrub outlast. Prints the scrub's progress
+ * at the close; exits 0 if the module went.
+ */
+static int open_then_unload(const char *dev)
+{
+	const char *name = strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev;
+	char path[128], progress[32] = "?";
+	int fd = open(dev, O_RDWR);
+	FILE *f;
+
+	if (fd < 0) {
+		printf("open: %s\n", strerror(errno));
+		return 1;
+	}
+	close(fd);
+	snprintf(path, sizeof(path), "/sys/class/egm/%s/scrub_progress", name);
+	f = fopen(path, "r");
+	if (f && fgets(progress, sizeof(progress), f))
+		progress[strcspn(progress, "\n")] = 0;
+	if (f)
+		fclose(f);
+	if (syscall(SYS_delete_module, "nvgrace_egm", O_NONBLOCK)) {
+		printf("%s delete_module: %s\n", progress, strerror(errno));
+		return 1;
+	}
+	printf("%s\n", progress);
+	return 0;
+}
+
 /* egm-test open DEV [nonblock]: exit 0 if open() succeeds, else print errno. */
 static int try_open(const char *dev, bool nonblock)
 {
@@ -1134,6 +1168,8 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "mapping"))
 		return test_mapping(argv[2], strtoull(argv[3], NULL, 0),
 				    strtoull(argv[4], NULL, 0), argv[5]);
+	if (argc == 3 && !strcmp(argv[1], "open-unload"))
+		return open_then_unload(argv[2]);
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "open"))
 		return try_open(argv[2], argc == 4 && !strcmp(argv[3], "nonblock"));
 	if (argc == 4 && !strcmp(argv[1], "scrub-pattern")) {

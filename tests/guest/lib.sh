@@ -56,6 +56,11 @@ load_egm() {
 # The module stays while a process that mapped a region may still have DMA
 # mappings of it (dma_owners): give exited ones up to 10 s to be let go.
 unload_egm() {
+	wait_no_dma_owners
+	rmmod nvgrace_egm
+}
+
+wait_no_dma_owners() {
 	unload_tries=0
 	while cat /sys/class/egm/*/dma_owners 2>/dev/null | grep -q . &&
 		[ $unload_tries -lt 100 ]; do
@@ -65,7 +70,6 @@ unload_egm() {
 	[ $unload_tries -eq 0 ] ||
 		note "unload waited $unload_tries x 0.1 s for dma_owners:" \
 			"$(grep . /sys/class/egm/*/dma_owners 2>/dev/null | tr '\n' ' ')"
-	rmmod nvgrace_egm
 }
 
 # wait_clean [SYSDIR]: until the region's scrub ends clean, 2 minutes at
