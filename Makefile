@@ -114,11 +114,11 @@ $(BUILD)/guest/egm-uevent-test: tests/guest/uevent-test.c tests/guest/tap.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -static -o $@ $<
 
-$(BUILD)/guest/egm-load-faults: tests/guest/load-faults.c tests/guest/tap.h tests/guest/write-file.h
+$(BUILD)/guest/egm-load-faults: tests/guest/load-faults.c tests/guest/tap.h tests/guest/test-files.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -static -pthread -o $@ $<
 
-$(BUILD)/guest/egm-dma-owners-test: tests/guest/dma-owners-test.c tests/guest/tap.h
+$(BUILD)/guest/egm-dma-owners-test: tests/guest/dma-owners-test.c tests/guest/tap.h tests/guest/test-files.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -static -o $@ $<
 
@@ -173,15 +173,15 @@ $(BUILD)/sim/socket-relay: sim/socket-relay.c
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -o $@ sim/socket-relay.c
 
-$(BUILD)/guest/egm-test: tests/guest/egm-test.c tests/guest/tap.h tests/guest/mapping-cost.h tests/guest/pattern.h tests/guest/write-file.h
+$(BUILD)/guest/egm-test: tests/guest/egm-test.c tests/guest/tap.h tests/guest/mapping-cost.h tests/guest/pattern.h tests/guest/test-files.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -static -pthread -o $@ tests/guest/egm-test.c
 
-$(BUILD)/guest/egm-retired-test: tests/guest/retired-test.c tests/guest/tap.h tests/guest/write-file.h tests/guest/mapping-cost.h tests/guest/pattern.h $(UAPI_HEADERS)
+$(BUILD)/guest/egm-retired-test: tests/guest/retired-test.c tests/guest/tap.h tests/guest/test-files.h tests/guest/mapping-cost.h tests/guest/pattern.h $(UAPI_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Ikernel/include/uapi -static -o $@ tests/guest/retired-test.c
 
-$(BUILD)/guest/egm-dmabuf-test: tests/guest/dmabuf-test.c tests/guest/tap.h tests/guest/write-file.h $(UAPI_HEADERS)
+$(BUILD)/guest/egm-dmabuf-test: tests/guest/dmabuf-test.c tests/guest/tap.h tests/guest/test-files.h $(UAPI_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Ikernel/include/uapi -static -o $@ tests/guest/dmabuf-test.c
 

@@ -28,6 +28,7 @@
 #include <linux/vfio.h>
 
 #include "tap.h"
+#include "test-files.h"
 
 #define MIB (1UL << 20)
 #define EGM_MAP_LEN (2 * MIB)
@@ -81,53 +82,15 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int open_errno(int flags)
-{
-	int fd = open(dev_path, O_RDWR | flags);
-
-	if (fd < 0)
-		return errno;
-	close(fd);
-	return 0;
-}
-
-static void read_dma_owners(char *buf, size_t len)
-{
-	char path[128];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/sys/class/egm/%s/dma_owners",
-		 region_name);
-	f = fopen(path, "r");
-	if (!f) {
-		snprintf(buf, len, "(no dma_owners: %s)", strerror(errno));
-		return;
-	}
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = 0;
-	fclose(f);
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = 0;
-}
-
 /* Until the region's scrub_state is "clean", 2 minutes at most. */
 static bool wait_clean(void)
 {
-	char path[128], state[32] = "";
-	FILE *f;
+	char state[32];
 
-	snprintf(path, sizeof(path), "/sys/class/egm/%s/scrub_state",
-		 region_name);
 	for (int i = 0; i < 1200; i++) {
-		f = fopen(path, "r");
-		if (f && fgets(state, sizeof(state), f) &&
-		    !strcmp(state, "clean\n")) {
-			fclose(f);
+		if (!strcmp(read_region_attr(region_name, "scrub_state", state,
+					     sizeof(state)), "clean"))
 			return true;
-		}
-		if (f)
-			fclose(f);
 		usleep(100000);
 	}
 	return false;
@@ -140,7 +103,7 @@ static bool dma_owners_name(pid_t pid, const char *state)
 	bool found = false;
 	int owner;
 
-	read_dma_owners(buf, sizeof(buf));
+	read_region_attr(region_name, "dma_owners", buf, sizeof(buf));
 	tap_note("dma_owners: \"%s\"", buf);
 	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
 		if (sscanf(line, "%d %15s", &owner, name) == 2 && owner == pid &&
@@ -246,6 +209,22 @@ static bool device_writes_egm(struct tenant_a *a)
 		       EDU_DMA_START | EDU_DMA_TO_RAM);
 }
 
+/* Is @pid a zombie: exited, not yet reaped ("Z" in /proc/PID/stat)? */
+static bool is_zombie(pid_t pid)
+{
+	char path[64], state = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+		state = 0;
+	fclose(f);
+	return state == 'Z';
+}
+
 static char wait_for(int fd)
 {
 	char c = 0;
@@ -346,7 +325,7 @@ static void tenant_a(int cmd, int ans)
 			say(ans, device_writes_egm(&a) ? 'y' : 'n');
 			break;
 		case 'o':
-			say(ans, open_errno(0));
+			say(ans, open_errno(dev_path, 0));
 			break;
 		case 'f':
 			/* The child keeps the container; A exits. */
@@ -452,12 +431,27 @@ int main(int argc, char **argv)
 	/* Only DMA mappings keep a region: mapping it does not, for itself. */
 	a = start(mapper_without_dma, &a_to, &a_from);
 	tap_ok(wait_for(a_from) == 'y', "a process maps %s and closes it", dev_path);
-	err = open_errno(0);
+	err = open_errno(dev_path, 0);
 	tap_ok(err == 0,
 	       "while it runs, without DMA mappings, another process gets the region (%s)",
 	       strerror(err));
 	tap_ok(!dma_owners_name(a, NULL), "and dma_owners forgets it");
 	say(a_to, 'q');
+	close(a_to);
+	close(a_from);
+	waitpid(a, NULL, 0);
+
+	/* Nor does a mapper that exited and was not reaped (a zombie). */
+	a = start(mapper_without_dma, &a_to, &a_from);
+	tap_ok(wait_for(a_from) == 'y', "a process maps %s and closes it", dev_path);
+	say(a_to, 'q');
+	tap_ok(!waitid(P_PID, a, &(siginfo_t){}, WEXITED | WNOWAIT) && is_zombie(a),
+	       "it exits and stays unreaped (a zombie)");
+	tap_ok(wait_clean(), "the region is scrubbed after its close");
+	err = open_errno(dev_path, O_NONBLOCK);
+	tap_ok(err == 0, "another process gets the region at once (%s)",
+	       strerror(err));
+	tap_ok(!dma_owners_name(a, NULL), "and dma_owners forgets the zombie");
 	close(a_to);
 	close(a_from);
 	waitpid(a, NULL, 0);
@@ -484,7 +478,7 @@ int main(int argc, char **argv)
 	tap_ok(ask(a_to, a_from, 'f') == 'y', "A forks a child that keeps the container");
 	waitpid(a, &status, 0);
 	tap_ok(dma_owners_name(a, "exited"), "dma_owners says A (%d) exited", a);
-	err = open_errno(O_NONBLOCK);
+	err = open_errno(dev_path, O_NONBLOCK);
 	tap_ok(err == EAGAIN,
 	       "while its container holds A, an O_NONBLOCK open gets EAGAIN (%s)",
 	       strerror(err));

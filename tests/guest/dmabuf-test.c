@@ -19,7 +19,7 @@
 #include <linux/egm.h>
 
 #include "tap.h"
-#include "write-file.h"
+#include "test-files.h"
 
 #define MIB ((uint64_t)1 << 20)
 #define CTL "/sys/kernel/debug/egm_dmabuf_importer/ctl"
@@ -65,22 +65,6 @@ static void importer_cmd(const char *cmd)
 {
 	if (!write_file(CTL, cmd))
 		tap_note("cannot write '%s' to %s", cmd, CTL);
-}
-
-static const char *read_scrub_state(const char *name, char *buf, size_t len)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/class/egm/%s/scrub_state", name);
-	f = fopen(path, "r");
-	buf[0] = '\0';
-	if (f) {
-		if (fgets(buf, len, f))
-			buf[strcspn(buf, "\n")] = '\0';
-		fclose(f);
-	}
-	return buf;
 }
 
 static void test_bad_requests(int fd, uint64_t size, uint64_t retired)
@@ -188,7 +172,8 @@ int main(int argc, char **argv)
 	tap_ok(importer_says(want), "the importer maps it: %s", want);
 	close(buf);
 	close(fd);
-	tap_ok(!strcmp(read_scrub_state(name, state, sizeof(state)), "in_use"),
+	read_region_attr(name, "scrub_state", state, sizeof(state));
+	tap_ok(!strcmp(state, "in_use"),
 	       "the dma-buf keeps the region held after its fd closes (%s)", state);
 
 	/* A block retired inside the range revokes the dma-buf. */
@@ -199,7 +184,8 @@ int main(int argc, char **argv)
 	importer_cmd("remap");
 	tap_ok(importer_says("last_error -19"), "it cannot map the revoked dma-buf (ENODEV)");
 	importer_cmd("release");
-	tap_ok(strcmp(read_scrub_state(name, state, sizeof(state)), "in_use"),
+	read_region_attr(name, "scrub_state", state, sizeof(state));
+	tap_ok(strcmp(state, "in_use"),
 	       "releasing the dma-buf releases the region (%s)", state);
 
 	/* Unbinding revokes too. */

@@ -15,6 +15,7 @@
  *   egm-test scrub-pattern DEV SIZE   just the first part of that
  *   egm-test open DEV [nonblock]   exit 0 if open() works, else print errno
  *   egm-test open-unload DEV   open, close, and remove the module at once
+ *   egm-test map-exit-unload DEV   a mapper exits; the module goes soon after
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,7 +39,7 @@
 #include "mapping-cost.h"
 #include "entry-sizes.h"
 #include "pattern.h"
-#include "write-file.h"
+#include "test-files.h"
 #include "tap.h"
 
 #define DRIVER_DIR "/sys/bus/platform/drivers/nvgrace-egm"
@@ -103,17 +104,6 @@ static bool physical_page_matches(uint64_t phys, uint64_t offset)
 	return ok;
 }
 
-static int open_errno(const char *dev)
-{
-	int fd = open(dev, O_RDWR);
-
-	if (fd >= 0) {
-		close(fd);
-		return 0;
-	}
-	return errno;
-}
-
 static void test_llseek(int fd, uint64_t size)
 {
 	tap_ok((uint64_t)lseek(fd, 0, SEEK_END) == size,
@@ -135,7 +125,7 @@ static bool busy_for_others(const char *dev)
 	int status;
 
 	if (child == 0)
-		_exit(open_errno(dev) == EBUSY ? 0 : 1);
+		_exit(open_errno(dev, 0) == EBUSY ? 0 : 1);
 	waitpid(child, &status, 0);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
@@ -143,7 +133,7 @@ static bool busy_for_others(const char *dev)
 static void test_exclusive_open(const char *dev)
 {
 	tap_ok(busy_for_others(dev), "an open from another process gets EBUSY");
-	tap_ok(open_errno(dev) == 0,
+	tap_ok(open_errno(dev, 0) == 0,
 	       "the holding process may open it again (QEMU: one open per backend)");
 	tap_ok(busy_for_others(dev), "still EBUSY for others after that close");
 }
@@ -235,7 +225,7 @@ static int test_basics(const char *dev, uint64_t size, uint64_t base)
 	munmap(whole + 2 * PAGE, size - 2 * PAGE);
 	munmap(tail, 2 * PAGE);
 	munmap(head, PAGE);
-	err = open_errno(dev);
+	err = open_errno(dev, 0);
 	tap_ok(err == 0, "open succeeds once the last mapping is gone (%s)",
 	       strerror(err));
 	test_read_only_open(dev, last);
@@ -355,7 +345,7 @@ static int test_unbind_mapped(const char *dev, const char *pdev)
 	munmap((void *)map, 16 * PAGE);
 	close(fd);
 	tap_ok(write_file(DRIVER_DIR "/bind", pdev), "bind %s again", pdev);
-	err = open_errno(dev);
+	err = open_errno(dev, 0);
 	tap_ok(err == 0, "%s opens after rebinding (%s)", dev, strerror(err));
 	return tap_exit_status();
 }
@@ -691,8 +681,6 @@ static int peek_words(uint64_t phys, unsigned int count)
 	return 0;
 }
 
-#define SYSFS_CLASS "/sys/class/egm"
-
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -705,19 +693,8 @@ static double now_ms(void)
 static const char *read_scrub_state(const char *name)
 {
 	static char state[32];
-	char path[128];
-	FILE *f;
 
-	snprintf(path, sizeof(path), SYSFS_CLASS "/%s/scrub_state", name);
-	f = fopen(path, "r");
-	state[0] = 0;
-	if (f) {
-		if (!fgets(state, sizeof(state), f))
-			state[0] = 0;
-		fclose(f);
-	}
-	state[strcspn(state, "\n")] = 0;
-	return state;
+	return read_region_attr(name, "scrub_state", state, sizeof(state));
 }
 
 static bool wait_for_state(const char *name, const char *want, double ms)
@@ -978,26 +955,62 @@ static void test_clean_uevent(const char *dev, const char *name)
 static int open_then_unload(const char *dev)
 {
 	const char *name = strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev;
-	char path[128], progress[32] = "?";
+	char progress[32];
 	int fd = open(dev, O_RDWR);
-	FILE *f;
 
 	if (fd < 0) {
 		printf("open: %s\n", strerror(errno));
 		return 1;
 	}
 	close(fd);
-	snprintf(path, sizeof(path), "/sys/class/egm/%s/scrub_progress", name);
-	f = fopen(path, "r");
-	if (f && fgets(progress, sizeof(progress), f))
-		progress[strcspn(progress, "\n")] = 0;
-	if (f)
-		fclose(f);
+	read_region_attr(name, "scrub_progress", progress, sizeof(progress));
 	if (syscall(SYS_delete_module, "nvgrace_egm", O_NONBLOCK)) {
 		printf("%s delete_module: %s\n", progress, strerror(errno));
 		return 1;
 	}
 	printf("%s\n", progress);
+	return 0;
+}
+
+/*
+ * egm-test map-exit-unload DEV: a child maps DEV and exits; the module must
+ * come out within 3 s, without anything reading dma_owners (which drops gone
+ * owners itself): the child's exit alone must make the driver let go of
+ * it, sooner than its 10 s look at live owners. Prints how long it took.
+ */
+static int map_exit_then_unload(const char *dev)
+{
+	double start;
+	pid_t child;
+	int status;
+
+	child = fork();
+	if (child == 0) {
+		int fd = open(dev, O_RDWR);
+		char *map = fd < 0 ? MAP_FAILED :
+			    mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 fd, 0);
+
+		if (map == MAP_FAILED)
+			_exit(1);
+		map[0] = 1;
+		_exit(0);
+	}
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		printf("the child could not map %s\n", dev);
+		return 1;
+	}
+	start = now_ms();
+	while (syscall(SYS_delete_module, "nvgrace_egm", O_NONBLOCK)) {
+		if (errno != EWOULDBLOCK || now_ms() - start > 3000) {
+			printf("still in use after %.0f ms: %s\n",
+			       now_ms() - start, strerror(errno));
+			return 1;
+		}
+		usleep(10000);
+	}
+	printf("%.0f ms\n", now_ms() - start);
 	return 0;
 }
 
@@ -1170,6 +1183,8 @@ int main(int argc, char **argv)
 				    strtoull(argv[4], NULL, 0), argv[5]);
 	if (argc == 3 && !strcmp(argv[1], "open-unload"))
 		return open_then_unload(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "map-exit-unload"))
+		return map_exit_then_unload(argv[2]);
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "open"))
 		return try_open(argv[2], argc == 4 && !strcmp(argv[3], "nonblock"));
 	if (argc == 4 && !strcmp(argv[1], "scrub-pattern")) {

@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "write-file.h"
+#include "test-files.h"
 
 static const char *dev_path;
 static atomic_bool loading;

@@ -46,7 +46,7 @@
 #include "mapping-cost.h"
 #include "pattern.h"
 #include "tap.h"
-#include "write-file.h"
+#include "test-files.h"
 
 #define MIB (1ULL << 20)
 #define GIB (1ULL << 30)

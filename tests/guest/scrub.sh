@@ -95,4 +95,7 @@ state=$(cat $sys/scrub_state)
 check "and starts its scrub (state $state)" \
 	sh -c "[ $state = scrubbing ] || [ $state = clean ]"
 check "a blocking open then succeeds" egm-test open /dev/$dev
-check "nvgrace-egm unloads" unload_egm
+# A mapper's exit alone lets go of the module: nothing reads dma_owners.
+ms=$(egm-test map-exit-unload /dev/$dev)
+check "a process maps the region and exits: the module unloads soon after ($ms)" \
+	test "$(lsmod | grep -c '^nvgrace_egm ')" -eq 0
