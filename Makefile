@@ -122,6 +122,10 @@ $(BUILD)/guest/egm-dma-owners-test: tests/guest/dma-owners-test.c tests/guest/ta
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -static -o $@ $<
 
+$(BUILD)/guest/egm-kubevirt-contract: tests/guest/kubevirt-contract.c tests/guest/tap.h tests/guest/test-files.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -static -o $@ $<
+
 $(BUILD)/guest/as-nobody: tests/guest/as-nobody.c
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -static -o $@ $<
@@ -209,7 +213,7 @@ $(BUILD)/guest/dma-payload.elf: tests/guest/dma-payload.S
 
 user: $(BUILD)/sim/egm-platform $(BUILD)/sim/socket-relay $(BUILD)/guest/egm-test $(BUILD)/guest/egm-bench \
 	$(BUILD)/guest/egm-retired-test $(BUILD)/guest/egm-dmabuf-test $(BUILD)/guest/egm-stress egmctl $(BUILD)/guest/egm-peek $(BUILD)/guest/as-nobody $(BUILD)/guest/libegm-test $(BUILD)/guest/egm-uevent-test $(BUILD)/guest/egm-load-faults $(BUILD)/guest/egm-dma-owners-test \
-	$(BUILD)/guest/nested-payload.elf $(BUILD)/guest/dma-payload.elf
+	$(BUILD)/guest/egm-kubevirt-contract $(BUILD)/guest/nested-payload.elf $(BUILD)/guest/dma-payload.elf
 
 guest-prereqs: module kmod user
 
@@ -218,13 +222,14 @@ guest-prereqs: module kmod user
 ARM64_GUEST := $(BUILD)/guest-arm64
 ARM64_SYSROOT := $(CACHE)/arm64-guest/root
 ARM64_GUEST_PROGRAMS := egm-test egm-retired-test egm-stress egm-peek as-nobody \
-	libegm-test egmctl egm-bench egm-uevent-test
+	libegm-test egmctl egm-bench egm-uevent-test egm-kubevirt-contract
 arm64_sources_egm-test := tests/guest/egm-test.c
 arm64_sources_egm-retired-test := tests/guest/retired-test.c
 arm64_sources_egm-stress := tests/guest/stress-test.c
 arm64_sources_egm-peek := tests/guest/egm-peek.c $(LIBEGM_SOURCES)
 arm64_sources_as-nobody := tests/guest/as-nobody.c
 arm64_sources_egm-uevent-test := tests/guest/uevent-test.c
+arm64_sources_egm-kubevirt-contract := tests/guest/kubevirt-contract.c
 arm64_sources_libegm-test := tests/guest/libegm-test.c $(LIBEGM_SOURCES)
 arm64_sources_egmctl := $(EGMCTL_SOURCES) $(LIBEGM_SOURCES)
 arm64_sources_egm-bench := bench/egm-bench.c

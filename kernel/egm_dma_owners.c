@@ -74,22 +74,35 @@ static bool egm_dma_owner_runs(const struct egm_dma_owner *owner)
 	       atomic_read(&owner->leader->signal->live) > 0;
 }
 
+/* The driver holds one reference to a leader for each region it mapped. */
+static unsigned int egm_dma_owner_driver_refs(const struct task_struct *leader)
+{
+	const struct egm_dma_owner *owner;
+	unsigned int refs = 0;
+
+	lockdep_assert_held(&egm_dma_owners_lock);
+	list_for_each_entry(owner, &egm_dma_owners, node)
+		refs += owner->leader == leader;
+	return refs;
+}
+
 static enum egm_dma_owner_state
 egm_dma_owner_state(const struct egm_dma_owner *owner)
 {
 	struct task_struct *leader = owner->leader;
 	unsigned int refs = refcount_read(&leader->usage);
+	unsigned int driver_refs = egm_dma_owner_driver_refs(leader);
 
-	if (refs == 1)
+	if (refs <= driver_refs)
 		return EGM_DMA_OWNER_GONE;
 	/*
 	 * A task holds one reference to itself until it is reaped, and it
 	 * drops it only after its pid is detached (then an RCU grace period):
 	 * a pid still attached after the count was read means that one of
-	 * the two counted is the task's own.
+	 * those counted beyond the driver's is the task's own.
 	 */
 	smp_rmb();
-	if (refs == 2 && pid_alive(leader))
+	if (refs == driver_refs + 1 && pid_alive(leader))
 		return EGM_DMA_OWNER_UNHELD;
 	if (egm_dma_owner_runs(owner))
 		return EGM_DMA_OWNER_HELD_RUNNING;

@@ -15,7 +15,7 @@
  *   egm-test scrub-pattern DEV SIZE   just the first part of that
  *   egm-test open DEV [nonblock]   exit 0 if open() works, else print errno
  *   egm-test open-unload DEV   open, close, and remove the module at once
- *   egm-test map-exit-unload DEV   a mapper exits; the module goes soon after
+ *   egm-test map-exit-unload DEV...   a mapper exits; the module goes soon after
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -973,12 +973,13 @@ static int open_then_unload(const char *dev)
 }
 
 /*
- * egm-test map-exit-unload DEV: a child maps DEV and exits; the module must
- * come out within 3 s, without anything reading dma_owners (which drops gone
- * owners itself): the child's exit alone must make the driver let go of
- * it, sooner than its 10 s look at live owners. Prints how long it took.
+ * egm-test map-exit-unload DEV...: a child maps each DEV and exits; the
+ * module must come out within 3 s, without anything reading dma_owners
+ * (which drops gone owners itself): the child's exit alone must make the
+ * driver let go of it, sooner than its 10 s look at live owners, however
+ * many regions it mapped. Prints how long it took.
  */
-static int map_exit_then_unload(const char *dev)
+static int map_exit_then_unload(char **devs, int nr_devs)
 {
 	double start;
 	pid_t child;
@@ -986,19 +987,21 @@ static int map_exit_then_unload(const char *dev)
 
 	child = fork();
 	if (child == 0) {
-		int fd = open(dev, O_RDWR);
-		char *map = fd < 0 ? MAP_FAILED :
-			    mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
-				 fd, 0);
+		for (int i = 0; i < nr_devs; i++) {
+			int fd = open(devs[i], O_RDWR);
+			char *map = fd < 0 ? MAP_FAILED :
+				    mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+					 MAP_SHARED, fd, 0);
 
-		if (map == MAP_FAILED)
-			_exit(1);
-		map[0] = 1;
+			if (map == MAP_FAILED)
+				_exit(1);
+			map[0] = 1;
+		}
 		_exit(0);
 	}
 	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
 	    WEXITSTATUS(status)) {
-		printf("the child could not map %s\n", dev);
+		printf("the child could not map the regions\n");
 		return 1;
 	}
 	start = now_ms();
@@ -1183,8 +1186,8 @@ int main(int argc, char **argv)
 				    strtoull(argv[4], NULL, 0), argv[5]);
 	if (argc == 3 && !strcmp(argv[1], "open-unload"))
 		return open_then_unload(argv[2]);
-	if (argc == 3 && !strcmp(argv[1], "map-exit-unload"))
-		return map_exit_then_unload(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "map-exit-unload"))
+		return map_exit_then_unload(argv + 2, argc - 2);
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "open"))
 		return try_open(argv[2], argc == 4 && !strcmp(argv[3], "nonblock"));
 	if (argc == 4 && !strcmp(argv[1], "scrub-pattern")) {

@@ -1,5 +1,6 @@
 # Mapping: entry sizes and their costs in each map_mode, data at every block
-# boundary, and VMA operations (split, fork, mremap) over huge entries.
+# boundary, and VMA operations (split, fork, mremap) over huge entries;
+# the sysfs and mapping contract of NVIDIA's KubeVirt fork.
 . ./lib.sh
 
 dev=$(echo $EXPECT_DEVICES | cut -d' ' -f1)
@@ -27,4 +28,6 @@ echo auto >$param
 run_tap egm-test split-race /dev/$dev 3
 check "the region is clean again" wait_clean /sys/class/egm/$dev
 run_tap egm-test one-mapper /dev/$dev
+# What NVIDIA's KubeVirt fork and its device plugin read and map.
+run_tap egm-kubevirt-contract
 check "nvgrace-egm unloads" unload_egm

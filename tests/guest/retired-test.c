@@ -208,6 +208,34 @@ static void test_list_into_egm(int fd, const struct retired_list *before)
 	munmap(at, len);
 }
 
+/* Code written against NVIDIA's header: its names, the same list. */
+static void test_nvidia_names(int fd, const struct retired_list *before)
+{
+	size_t len = sizeof(struct egm_bad_pages_list) +
+		     before->count * sizeof(struct egm_bad_pages_info);
+	struct egm_bad_pages_list *list = calloc(1, len);
+	bool same = false;
+
+	_Static_assert(sizeof(struct egm_bad_pages_list) ==
+		       sizeof(struct egm_retired_pages_list) &&
+		       sizeof(struct egm_bad_pages_info) ==
+		       sizeof(struct egm_retired_pages_info),
+		       "NVIDIA's structs have our layout");
+	if (!list)
+		return;
+	list->argsz = len;
+	if (!ioctl_errno(fd, EGM_BAD_PAGES_LIST, list) &&
+	    list->count == before->count) {
+		same = true;
+		for (uint32_t i = 0; i < list->count; i++)
+			same &= list->bad_pages[i].offset == before->ranges[i].offset &&
+				list->bad_pages[i].size == before->ranges[i].size;
+	}
+	tap_ok(same, "EGM_BAD_PAGES_LIST into struct egm_bad_pages_list gives the same %u ranges",
+	       before->count);
+	free(list);
+}
+
 static int test_ioctl_input(const char *dev)
 {
 	struct retired_list list;
@@ -219,6 +247,7 @@ static int test_ioctl_input(const char *dev)
 		return 1;
 	test_bad_ioctls(fd, &list);
 	test_list_into_egm(fd, &list);
+	test_nvidia_names(fd, &list);
 	close(fd);
 	return tap_exit_status();
 }

@@ -96,6 +96,7 @@ check "and starts its scrub (state $state)" \
 	sh -c "[ $state = scrubbing ] || [ $state = clean ]"
 check "a blocking open then succeeds" egm-test open /dev/$dev
 # A mapper's exit alone lets go of the module: nothing reads dma_owners.
-ms=$(egm-test map-exit-unload /dev/$dev)
-check "a process maps the region and exits: the module unloads soon after ($ms)" \
+devs=$(for d in $EXPECT_DEVICES; do echo /dev/$d; done)
+ms=$(egm-test map-exit-unload $devs)
+check "a process maps every region and exits: the module unloads soon after ($ms)" \
 	test "$(lsmod | grep -c '^nvgrace_egm ')" -eq 0

@@ -4,7 +4,8 @@
  * regions of NVIDIA Grace hosts. Documented in docs/userspace-api/egm.rst.
  *
  * Binary compatible with the interface NVIDIA's RFC posted and NVIDIA's QEMU
- * uses (there under the names EGM_BAD_PAGES_LIST and egm_bad_pages_*).
+ * uses, whose names (EGM_BAD_PAGES_LIST, struct egm_bad_pages_*) are defined
+ * here too, so that code written against NVIDIA's header builds.
  */
 #ifndef _UAPI_LINUX_EGM_H
 #define _UAPI_LINUX_EGM_H
@@ -41,6 +42,20 @@ struct egm_retired_pages_list {
 };
 
 #define EGM_RETIRED_PAGES_LIST _IO(EGM_TYPE, EGM_BASE + 0)
+
+/* NVIDIA's names for EGM_RETIRED_PAGES_LIST and its argument: same layout. */
+struct egm_bad_pages_info {
+	__aligned_u64 offset;
+	__aligned_u64 size;
+};
+
+struct egm_bad_pages_list {
+	__u32 argsz;
+	__u32 count;
+	struct egm_bad_pages_info bad_pages[];
+};
+
+#define EGM_BAD_PAGES_LIST EGM_RETIRED_PAGES_LIST
 
 /*
  * EGM_DMABUF_EXPORT - _IO(EGM_TYPE, EGM_BASE + 1)
