@@ -63,16 +63,20 @@ module: $(KERNEL_STAMP)
 	@mkdir -p $(MODULE_DIR)
 	@cp $(KERNEL_SOURCES) $(MODULE_DIR)/
 	@cp -r kernel/include $(MODULE_DIR)/
-	$(KBUILD_ROOT) $(MAKE) -s -C $(KTREE) M=$(MODULE_DIR) modules
+	$(KBUILD_ROOT) $(MAKE) -s -C $(KTREE) M=$(MODULE_DIR) EGM_WERROR=1 modules
 
 # libegm: shared (versioned, with its symbol map) and static; egmctl over
 # it, dynamic for the host and static for the simulated host's initramfs.
 LIBEGM_SOURCES := lib/libegm.c lib/retired.c lib/access.c
 LIBEGM_HEADERS := lib/include/egm/libegm.h lib/private.h $(UAPI_HEADERS)
-LIBEGM_VERSION := 1.0.0
-LIB_CFLAGS := $(USER_CFLAGS) -fPIC -fvisibility=default -Ilib/include -Ilib -Ikernel/include/uapi
+LIBEGM_VERSION := 1.1.0
+EGM_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' kernel/dkms.conf)
+VERSION_DEFINES := -DEGMCTL_VERSION='"$(EGM_VERSION)"' -DLIBEGM_VERSION='"$(LIBEGM_VERSION)"'
+LIB_CFLAGS := $(USER_CFLAGS) -fPIC -fvisibility=default -Ilib/include -Ilib -Ikernel/include/uapi \
+	$(VERSION_DEFINES)
 EGMCTL_SOURCES := tools/egmctl/egmctl.c tools/egmctl/regions.c tools/egmctl/qemu.c tools/egmctl/check.c
-EGMCTL_CFLAGS := $(USER_CFLAGS) -Ilib/include $(shell pkg-config --cflags json-c 2>/dev/null)
+EGMCTL_CFLAGS := $(USER_CFLAGS) -Ilib/include $(shell pkg-config --cflags json-c 2>/dev/null) \
+	$(VERSION_DEFINES)
 
 $(BUILD)/lib/libegm.so.$(LIBEGM_VERSION): $(LIBEGM_SOURCES) $(LIBEGM_HEADERS) lib/libegm.sym
 	@mkdir -p $(@D)
@@ -88,9 +92,23 @@ $(BUILD)/lib/libegm.a: $(LIBEGM_SOURCES) $(LIBEGM_HEADERS)
 	done
 	ar rcs $@ $(BUILD)/lib/obj/*.o
 
-$(BUILD)/lib/libegm.pc: lib/libegm.pc.in
+# GNU installation directories; DESTDIR stages (make install DESTDIR=...).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
+MODULES_LOAD_DIR ?= /usr/lib/modules-load.d
+INSTALL_DIRS := $(PREFIX) $(LIBDIR) $(INCLUDEDIR)
+
+# Remade whenever the directories it names change.
+$(BUILD)/lib/libegm.pc: lib/libegm.pc.in FORCE
 	@mkdir -p $(@D)
-	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@version@|$(LIBEGM_VERSION)|' $< >$@
+	@sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(LIBDIR)|' \
+		-e 's|@includedir@|$(INCLUDEDIR)|' -e 's|@version@|$(LIBEGM_VERSION)|' $< >$@.new
+	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 
 $(BUILD)/tools/egmctl: $(EGMCTL_SOURCES) tools/egmctl/egmctl.h $(BUILD)/lib/libegm.so.$(LIBEGM_VERSION)
 	@mkdir -p $(@D)
@@ -133,20 +151,30 @@ $(BUILD)/guest/as-nobody: tests/guest/as-nobody.c
 libegm: $(BUILD)/lib/libegm.so.$(LIBEGM_VERSION) $(BUILD)/lib/libegm.a $(BUILD)/lib/libegm.pc
 egmctl: libegm $(BUILD)/tools/egmctl $(BUILD)/guest/egmctl
 
-PREFIX ?= /usr/local
+# The uAPI header goes under egm/, not into the system's include/linux
+# (linux-libc-dev's); libegm.pc points the compiler there.
+INSTALLED_FILES := $(BINDIR)/egmctl $(LIBDIR)/libegm.so.$(LIBEGM_VERSION) $(LIBDIR)/libegm.so.1 \
+	$(LIBDIR)/libegm.so $(LIBDIR)/libegm.a $(PKGCONFIGDIR)/libegm.pc $(INCLUDEDIR)/egm/libegm.h \
+	$(INCLUDEDIR)/egm/linux/egm.h $(MANDIR)/man1/egmctl.1 $(BASH_COMPLETION_DIR)/egmctl
+
 install: libegm $(BUILD)/tools/egmctl
-	install -D -m 644 lib/include/egm/libegm.h $(DESTDIR)$(PREFIX)/include/egm/libegm.h
-	install -D -m 644 kernel/include/uapi/linux/egm.h $(DESTDIR)$(PREFIX)/include/linux/egm.h
-	install -D -m 755 $(BUILD)/lib/libegm.so.$(LIBEGM_VERSION) $(DESTDIR)$(PREFIX)/lib/libegm.so.$(LIBEGM_VERSION)
-	ln -sf libegm.so.$(LIBEGM_VERSION) $(DESTDIR)$(PREFIX)/lib/libegm.so.1
-	ln -sf libegm.so.1 $(DESTDIR)$(PREFIX)/lib/libegm.so
-	install -D -m 644 $(BUILD)/lib/libegm.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/libegm.pc
-	install -D -m 755 $(BUILD)/tools/egmctl $(DESTDIR)$(PREFIX)/bin/egmctl
-	install -D -m 644 docs/egmctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/egmctl.1
+	install -D -m 644 lib/include/egm/libegm.h $(DESTDIR)$(INCLUDEDIR)/egm/libegm.h
+	install -D -m 644 kernel/include/uapi/linux/egm.h $(DESTDIR)$(INCLUDEDIR)/egm/linux/egm.h
+	install -D -m 755 $(BUILD)/lib/libegm.so.$(LIBEGM_VERSION) $(DESTDIR)$(LIBDIR)/libegm.so.$(LIBEGM_VERSION)
+	ln -sf libegm.so.$(LIBEGM_VERSION) $(DESTDIR)$(LIBDIR)/libegm.so.1
+	ln -sf libegm.so.1 $(DESTDIR)$(LIBDIR)/libegm.so
+	install -D -m 644 $(BUILD)/lib/libegm.a $(DESTDIR)$(LIBDIR)/libegm.a
+	install -D -m 644 $(BUILD)/lib/libegm.pc $(DESTDIR)$(PKGCONFIGDIR)/libegm.pc
+	install -D -m 755 $(BUILD)/tools/egmctl $(DESTDIR)$(BINDIR)/egmctl
+	install -D -m 644 docs/egmctl.1 $(DESTDIR)$(MANDIR)/man1/egmctl.1
+	install -D -m 644 tools/egmctl/egmctl.bash-completion $(DESTDIR)$(BASH_COMPLETION_DIR)/egmctl
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED_FILES))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/egm/linux $(DESTDIR)$(INCLUDEDIR)/egm 2>/dev/null
 
 # Packaging for hosts: the module through DKMS (for every installed kernel
 # and those to come), the udev rule giving /dev/egm* to EGM_GROUP.
-EGM_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' kernel/dkms.conf)
 DKMS_SOURCE_DIR = $(DESTDIR)/usr/src/nvgrace-egm-$(EGM_VERSION)
 EGM_GROUP ?= kvm
 UDEV_RULES_DIR ?= /etc/udev/rules.d
@@ -155,13 +183,17 @@ dkms-source:
 	@rm -rf $(DKMS_SOURCE_DIR) && install -d $(DKMS_SOURCE_DIR)
 	cp -r $(KERNEL_SOURCES) kernel/Makefile kernel/dkms.conf kernel/include $(DKMS_SOURCE_DIR)/
 
+# modules-load.d loads the module at boot on hosts whose GPUs' PCI IDs it
+# does not list (udev loads it for those it does).
 dkms-install: dkms-source udev-install
 	dkms status nvgrace-egm/$(EGM_VERSION) | grep -q . || dkms add nvgrace-egm/$(EGM_VERSION)
 	dkms install nvgrace-egm/$(EGM_VERSION)
+	install -D -m 644 kernel/nvgrace-egm.modules-load $(DESTDIR)$(MODULES_LOAD_DIR)/nvgrace-egm.conf
 
 dkms-uninstall:
 	dkms remove nvgrace-egm/$(EGM_VERSION) --all
-	rm -rf $(DKMS_SOURCE_DIR) $(DESTDIR)$(UDEV_RULES_DIR)/60-nvgrace-egm.rules
+	rm -rf $(DKMS_SOURCE_DIR) $(DESTDIR)$(UDEV_RULES_DIR)/60-nvgrace-egm.rules \
+		$(DESTDIR)$(MODULES_LOAD_DIR)/nvgrace-egm.conf
 
 udev-install:
 	@getent group $(EGM_GROUP) >/dev/null || \
@@ -234,7 +266,8 @@ arm64_sources_libegm-test := tests/guest/libegm-test.c $(LIBEGM_SOURCES)
 arm64_sources_egmctl := $(EGMCTL_SOURCES) $(LIBEGM_SOURCES)
 arm64_sources_egm-bench := bench/egm-bench.c
 ARM64_GUEST_CFLAGS := $(USER_CFLAGS) -static -pthread -Ilib/include -Ilib -Ikernel/include/uapi \
-	-Itests/guest -I$(ARM64_SYSROOT)/usr/include -I$(ARM64_SYSROOT)/usr/include/json-c
+	-Itests/guest -I$(ARM64_SYSROOT)/usr/include -I$(ARM64_SYSROOT)/usr/include/json-c \
+	$(VERSION_DEFINES)
 
 $(CACHE)/arm64-guest/ready:
 	sim/fetch-arm64-guest.sh >/dev/null
@@ -384,4 +417,5 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: user-arm64 check-arm64 check-arm64-64k dkms-source dkms-install dkms-uninstall udev-install upstream-series kernel-checks
+.PHONY: FORCE uninstall
 .PHONY: all deps kernels module user guest-prereqs unit-build unit fuzz-build fuzz check check-debug libegm egmctl install kmod demo bench reliability stress clean

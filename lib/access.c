@@ -153,7 +153,14 @@ int egm_region_wait_clean(struct egm_region *region, int timeout_ms,
 		if (state == EGM_SCRUB_CLEAN)
 			break;
 		if (state == EGM_SCRUB_UNKNOWN) {
-			ret = -EIO;
+			char raw[64];
+
+			/* A read error has said why already; a new state has not. */
+			ret = egm_read_attr(region, "scrub_state", raw, sizeof(raw));
+			if (!ret)
+				ret = egm_fail(region->ctx, EIO,
+					       "%s/scrub_state: '%s' is not a state this libegm knows",
+					       region->sysfs, raw);
 			break;
 		}
 		if (state == EGM_SCRUB_DIRTY && !kicked) {

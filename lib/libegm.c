@@ -185,14 +185,22 @@ int egm_new_at(struct egm_ctx **out, const char *sysfs_root,
 				path);
 	if (!dir)
 		return egm_fail(ctx, errno, "cannot list %s: %s", path, strerror(errno));
-	while ((d = readdir(dir)) && !ret) {
+	/* One region that cannot be read (being unbound, say) spoils no other. */
+	while ((d = readdir(dir))) {
+		struct egm_unreadable *bad;
+
 		if (strncmp(d->d_name, "egm", 3) || !isdigit((unsigned char)d->d_name[3]))
 			continue;
-		if (ctx->nr_regions == EGM_MAX_REGIONS)
+		if (ctx->nr_regions + ctx->nr_unreadable == EGM_MAX_REGIONS)
 			break;
-		ret = load_region(ctx, d->d_name);
+		if (!load_region(ctx, d->d_name))
+			continue;
+		bad = &ctx->unreadable[ctx->nr_unreadable++];
+		snprintf(bad->name, sizeof(bad->name), "%s", d->d_name);
+		snprintf(bad->error, sizeof(bad->error), "%s", ctx->error);
 	}
 	closedir(dir);
+	ctx->error[0] = '\0';
 	qsort(ctx->regions, ctx->nr_regions, sizeof(ctx->regions[0]), by_pxm);
 	return ret;
 }
@@ -228,6 +236,11 @@ struct egm_region *egm_region_get(struct egm_ctx *ctx, const char *name)
 	for (unsigned int i = 0; i < ctx->nr_regions; i++)
 		if (!strcmp(ctx->regions[i].name, want))
 			return &ctx->regions[i];
+	for (unsigned int i = 0; i < ctx->nr_unreadable; i++)
+		if (!strcmp(ctx->unreadable[i].name, want)) {
+			egm_fail(ctx, EIO, "%s", ctx->unreadable[i].error);
+			return NULL;
+		}
 	if (!ctx->nr_regions) {
 		egm_fail(ctx, ENOENT,
 			 "no EGM region %s: the driver found no regions (see dmesg | grep nvgrace-egm)",
@@ -241,6 +254,30 @@ struct egm_region *egm_region_get(struct egm_ctx *ctx, const char *name)
 		egm_fail(ctx, ENOENT, "no EGM region %s (regions: %s)", want, list);
 	}
 	return NULL;
+}
+
+#ifndef LIBEGM_VERSION
+#define LIBEGM_VERSION "unknown"
+#endif
+
+const char *egm_library_version(void)
+{
+	return LIBEGM_VERSION;
+}
+
+unsigned int egm_unreadable_count(const struct egm_ctx *ctx)
+{
+	return ctx->nr_unreadable;
+}
+
+const char *egm_unreadable_name(const struct egm_ctx *ctx, unsigned int index)
+{
+	return index < ctx->nr_unreadable ? ctx->unreadable[index].name : NULL;
+}
+
+const char *egm_unreadable_error(const struct egm_ctx *ctx, unsigned int index)
+{
+	return index < ctx->nr_unreadable ? ctx->unreadable[index].error : NULL;
 }
 
 const char *egm_region_name(const struct egm_region *region)
@@ -309,6 +346,25 @@ enum egm_scrub_state egm_region_scrub_state(struct egm_region *region)
 int egm_region_scrub_progress(struct egm_region *region, uint64_t *bytes)
 {
 	return egm_read_u64(region, "scrub_progress", bytes);
+}
+
+int egm_region_scrub_last(struct egm_region *region, struct egm_scrub_last *last)
+{
+	uint64_t threads;
+	int ret;
+
+	ret = egm_read_u64(region, "scrub_last_duration_us", &last->duration_us);
+	if (!ret)
+		ret = egm_read_u64(region, "scrub_last_throughput", &last->mib_per_s);
+	if (!ret)
+		ret = egm_read_u64(region, "scrub_last_threads", &threads);
+	last->threads = ret ? 0 : threads;
+	return ret;
+}
+
+int egm_region_retired_block_size(struct egm_region *region, uint64_t *bytes)
+{
+	return egm_read_u64(region, "retired_block_size", bytes);
 }
 
 int egm_region_dma_owners(struct egm_region *region,

@@ -25,11 +25,19 @@ struct egm_region {
 	char gpus[EGM_MAX_GPUS][16];
 };
 
+/* A region whose attributes could not be read when the context was made. */
+struct egm_unreadable {
+	char name[32];
+	char error[512];
+};
+
 struct egm_ctx {
 	char sysfs_root[PATH_MAX];
 	char dev_root[PATH_MAX];
 	unsigned int nr_regions;
 	struct egm_region regions[EGM_MAX_REGIONS];
+	unsigned int nr_unreadable;
+	struct egm_unreadable unreadable[EGM_MAX_REGIONS];
 	char error[512];
 };
 

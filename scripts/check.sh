@@ -79,6 +79,12 @@ run_host_tap fetch-isolation tests/packaging/fetch-isolation.sh
 echo "== the guest runner's retries (a fake QEMU plays each failure)"
 run_host_tap runner tests/runner/boot-retries.sh
 
+echo "== make install, uninstall and the DKMS source as a distribution packages them"
+run_host_tap install tests/packaging/install.sh
+
+echo "== egmctl on a fake sysfs"
+run_host_tap egmctl-cli tests/egmctl/cli.sh
+
 echo "== host unit tests"
 for t in build/unit/*; do
 	out=$("$t" 2>&1)

@@ -80,7 +80,7 @@ expect 2 "--timeout takes whole seconds" egmctl wait $first --timeout soon
 expect 2 "--timeout is at most 2147483 seconds" egmctl wait $first --timeout 1988888888
 expect 2 "--timeout takes whole seconds" egmctl wait $first --timeout ""
 expect 2 "--max-pieces takes 1 to 64" egmctl qemu-args $first --max-pieces 0
-expect 2 "--cpus takes a CPU list" egmctl qemu-args $first --cpus all
+expect 2 "--cpus takes vCPUs 0 to N" egmctl qemu-args $first --cpus all
 
 # libegm itself: open, map, the ioctl's list, open's messages, waiting.
 for dev in $EXPECT_DEVICES; do

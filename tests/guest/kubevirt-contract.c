@@ -46,11 +46,13 @@ static bool is_pci_address(const char *s)
 
 	if (strlen(s) != sizeof(form) - 1)
 		return false;
-	for (unsigned int i = 0; form[i]; i++)
-		if (form[i] == 'h' ? !isxdigit((unsigned char)s[i]) ||
-				     isupper((unsigned char)s[i]) :
-				     s[i] != form[i])
+	for (unsigned int i = 0; form[i]; i++) {
+		bool lower_hex = isxdigit((unsigned char)s[i]) &&
+				 !isupper((unsigned char)s[i]);
+
+		if (form[i] == 'h' ? !lower_hex : s[i] != form[i])
 			return false;
+	}
 	return s[11] <= '7';
 }
 

@@ -57,6 +57,10 @@ static void region(const char *name, const char *pxm, const char *size,
 		{ "numa_node", "1\n" }, { "scrub_state", "clean\n" },
 		{ "scrub_progress", size }, { "retired_pages", retired },
 		{ "base", "0x140000000\n" }, { "egm_size", "0x80000000\n" },
+		{ "scrub_last_duration_us", "250000\n" },
+		{ "scrub_last_throughput", "8192\n" },
+		{ "scrub_last_threads", "2\n" },
+		{ "retired_block_size", "65536\n" },
 	};
 
 	snprintf(base, sizeof(base), "sys/class/egm/%s", name);
@@ -257,6 +261,47 @@ static void test_bad_attribute_and_missing_node(void **state)
 	egm_free(ctx);
 }
 
+static void test_scrub_figures_and_block_size(void **state)
+{
+	struct egm_ctx *ctx = open_ctx();
+	struct egm_region *r = egm_region_get(ctx, "egm4");
+	struct egm_scrub_last last;
+	uint64_t block;
+
+	(void)state;
+	assert_int_equal(egm_region_scrub_last(r, &last), 0);
+	assert_int_equal(last.duration_us, 250000);
+	assert_int_equal(last.mib_per_s, 8192);
+	assert_int_equal(last.threads, 2);
+	assert_int_equal(egm_region_retired_block_size(r, &block), 0);
+	assert_int_equal(block, 65536);
+	put("sys/class/egm/egm4/scrub_last_threads", "two\n");
+	assert_int_equal(egm_region_scrub_last(r, &last), -EINVAL);
+	put("sys/class/egm/egm4/scrub_last_threads", "2\n");
+	egm_free(ctx);
+}
+
+/* A region that cannot be read spoils neither the context nor the others. */
+static void test_unreadable_region_left_out(void **state)
+{
+	struct egm_ctx *ctx;
+
+	(void)state;
+	put("sys/class/egm/egm5/size", "gone\n");
+	ctx = open_ctx();
+	assert_int_equal(egm_region_count(ctx), 1);
+	assert_string_equal(egm_region_name(egm_region_at(ctx, 0)), "egm4");
+	assert_non_null(egm_region_get(ctx, "egm4"));
+	assert_int_equal(egm_unreadable_count(ctx), 1);
+	assert_string_equal(egm_unreadable_name(ctx, 0), "egm5");
+	assert_non_null(strstr(egm_unreadable_error(ctx, 0), "'gone' is not a number"));
+	assert_null(egm_unreadable_name(ctx, 1));
+	assert_null(egm_region_get(ctx, "egm5"));
+	assert_non_null(strstr(egm_last_error(ctx), "egm5/size: 'gone' is not a number"));
+	put("sys/class/egm/egm5/size", "2147483648\n");
+	egm_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +312,8 @@ int main(void)
 		cmocka_unit_test(test_dma_owners),
 		cmocka_unit_test(test_missing_driver_and_no_regions),
 		cmocka_unit_test(test_bad_attribute_and_missing_node),
+		cmocka_unit_test(test_scrub_figures_and_block_size),
+		cmocka_unit_test(test_unreadable_region_left_out),
 	};
 
 	return cmocka_run_group_tests_name("libegm", tests, setup, teardown);

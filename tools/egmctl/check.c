@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,6 +60,34 @@ static bool exists(const char *path)
 	return !stat(path, &st);
 }
 
+/* @rel under @root ("/sys", or the test's EGMCTL_SYSFS_ROOT). */
+static const char *at(const char *root, const char *rel, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", root, rel);
+	return buf;
+}
+
+static bool exists_at(const char *root, const char *rel)
+{
+	char path[PATH_MAX];
+
+	return exists(at(root, rel, path, sizeof(path)));
+}
+
+/* Does a line of @path contain @text? */
+static bool file_mentions(const char *path, const char *text)
+{
+	char line[4096];
+	bool found = false;
+	FILE *f = fopen(path, "re");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, text);
+	if (f)
+		fclose(f);
+	return found;
+}
+
 /* "6.12.57+deb13-arm64" -> 6012 */
 static int kernel_version(const struct utsname *u)
 {
@@ -92,12 +121,11 @@ static const char *group_name(gid_t gid, char *buf, size_t size)
 }
 
 /* Who may open the device: the udev rule's group, never everyone. */
-static void check_access(struct report *r, const char *name)
+static void check_access(struct report *r, const char *path)
 {
-	char path[64], group[64];
+	char group[64];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "/dev/%s", name);
 	if (stat(path, &st)) {
 		finding(r, FAIL, "access", "%s is missing: is devtmpfs mounted on /dev?", path);
 		return;
@@ -123,7 +151,11 @@ static void check_driver(struct egmctl *ctl, struct report *r)
 	struct egm_region *region;
 	unsigned int i;
 
-	if (!exists("/sys/module/nvgrace_egm")) {
+	for (i = 0; ctl->ctx && i < egm_unreadable_count(ctl->ctx); i++)
+		finding(r, FAIL, "regions", "%s cannot be read: %s",
+			egm_unreadable_name(ctl->ctx, i),
+			egm_unreadable_error(ctl->ctx, i));
+	if (!exists_at(ctl->sysfs_root, "module/nvgrace_egm")) {
 		finding(r, FAIL, "driver",
 			"nvgrace-egm is not loaded: modprobe nvgrace-egm (make dkms-install installs it; udev loads it for known Grace GPUs, else: echo nvgrace-egm >/etc/modules-load.d/nvgrace-egm.conf)");
 		return;
@@ -147,7 +179,7 @@ static void check_driver(struct egmctl *ctl, struct report *r)
 			finding(r, WARN, "gpus",
 				"%s has no GPU link: its GPUs' PCI functions are missing or hidden",
 				egm_region_name(region));
-		check_access(r, egm_region_name(region));
+		check_access(r, egm_region_devnode(region));
 	}
 }
 
@@ -156,9 +188,11 @@ static void check_driver(struct egmctl *ctl, struct report *r)
  * maps PFN-map memory cacheable in stage 2 (the kernel has it and the CPUs
  * have FWB and DIC), 0 when not, or -errno when KVM cannot be asked.
  */
-static int kvm_cacheable_pfnmap(void)
+static int kvm_cacheable_pfnmap(const char *dev_root)
 {
-	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), vm, ret;
+	char path[PATH_MAX];
+	int kvm = open(at(dev_root, "kvm", path, sizeof(path)), O_RDWR | O_CLOEXEC);
+	int vm, ret;
 
 	if (kvm < 0)
 		return -errno;
@@ -175,10 +209,10 @@ static int kvm_cacheable_pfnmap(void)
 	return ret;
 }
 
-static void check_kvm_stage2(struct report *r, const struct utsname *u,
-			     int version)
+static void check_kvm_stage2(const struct egmctl *ctl, struct report *r,
+			     const struct utsname *u, int version)
 {
-	int cacheable = kvm_cacheable_pfnmap();
+	int cacheable = kvm_cacheable_pfnmap(ctl->dev_root);
 
 	if (cacheable > 0)
 		finding(r, OK, "kvm-stage2",
@@ -198,14 +232,34 @@ static void check_kvm_stage2(struct report *r, const struct utsname *u,
 			u->release);
 }
 
-static void check_kernel(struct report *r, const struct utsname *u)
+/*
+ * The largest entry a PFN map can have: x86-64 has 1 GiB (PUD) ones, arm64
+ * only PMD ones, a page of 8-byte entries each mapping a page (2 MiB with
+ * 4 KiB pages, 32 MiB with 16 KiB, 512 MiB with 64 KiB).
+ */
+static uint64_t largest_pfnmap_entry(const struct utsname *u)
+{
+	uint64_t page = sysconf(_SC_PAGESIZE);
+
+	if (!strcmp(u->machine, "x86_64"))
+		return 1ULL << 30;
+	return page * (page / 8);
+}
+
+static void check_kernel(const struct egmctl *ctl, struct report *r,
+			 const struct utsname *u)
 {
 	int version = kernel_version(u);
 	bool arm64 = !strcmp(u->machine, "aarch64");
+	uint64_t entry = largest_pfnmap_entry(u);
+	char size[32];
 
+	egmctl_human_size(entry, size, sizeof(size));
 	if (version >= 6012)
 		finding(r, OK, "huge-pfnmap",
-			"Linux %s maps EGM with 1 GiB and 2 MiB entries", u->release);
+			"Linux %s on %s maps EGM with entries of up to %s: %llu faults per GiB",
+			u->release, u->machine, size,
+			(unsigned long long)((1ULL << 30) / entry ?: 1));
 	else
 		finding(r, WARN, "huge-pfnmap",
 			"Linux %s maps EGM with 4 KiB entries only (a VM start faults once per 4 KiB): use Linux 6.12 or later",
@@ -215,45 +269,48 @@ static void check_kernel(struct report *r, const struct utsname *u)
 			"%s: cacheable KVM stage-2 mappings of PFN maps are an arm64 question",
 			u->machine);
 	else
-		check_kvm_stage2(r, u, version);
-	if (exists("/dev/kvm"))
-		finding(r, OK, "kvm", "/dev/kvm is present");
+		check_kvm_stage2(ctl, r, u, version);
+	if (exists_at(ctl->dev_root, "kvm"))
+		finding(r, OK, "kvm", "%s/kvm is present", ctl->dev_root);
 	else
 		finding(r, WARN, "kvm",
-			"/dev/kvm is missing: load kvm (and enable virtualization in the firmware), or VMs run emulated");
+			"%s/kvm is missing: load kvm (and enable virtualization in the firmware), or VMs run emulated",
+			ctl->dev_root);
 }
 
 /*
  * The type1 backend proper, not iommufd's emulation of /dev/vfio/vfio
  * (which cannot map PFN maps either): its module is loaded, or loadable.
  */
-static bool have_type1_backend(void)
+static bool have_type1_backend(const struct egmctl *ctl)
 {
+	char path[PATH_MAX];
 	struct utsname u;
-	char cmd[256];
 
-	if (exists("/sys/module/vfio_iommu_type1"))
+	if (exists_at(ctl->sysfs_root, "module/vfio_iommu_type1"))
 		return true;
 	uname(&u);
-	snprintf(cmd, sizeof(cmd),
-		 "grep -qs '/vfio_iommu_type1.ko' /lib/modules/%s/modules.dep /lib/modules/%s/modules.builtin",
-		 u.release, u.release);
-	return !system(cmd);
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.dep", u.release);
+	if (file_mentions(path, "/vfio_iommu_type1.ko"))
+		return true;
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.builtin", u.release);
+	return file_mentions(path, "/vfio_iommu_type1.ko");
 }
 
-enum egmctl_dma_backend egmctl_dma_backend(bool *have_iommufd)
+enum egmctl_dma_backend egmctl_dma_backend(const struct egmctl *ctl,
+					   bool *have_iommufd)
 {
-	*have_iommufd = exists("/dev/iommu");
-	if (exists("/dev/vfio/vfio") && have_type1_backend())
+	*have_iommufd = exists_at(ctl->dev_root, "iommu");
+	if (exists_at(ctl->dev_root, "vfio/vfio") && have_type1_backend(ctl))
 		return EGMCTL_DMA_TYPE1;
 	return *have_iommufd ? EGMCTL_DMA_IOMMUFD_ONLY : EGMCTL_DMA_NONE;
 }
 
-static void check_iommu(struct report *r)
+static void check_iommu(const struct egmctl *ctl, struct report *r)
 {
 	bool iommufd;
 
-	switch (egmctl_dma_backend(&iommufd)) {
+	switch (egmctl_dma_backend(ctl, &iommufd)) {
 	case EGMCTL_DMA_TYPE1:
 		finding(r, OK, "iommu",
 			"the VFIO type1 container (/dev/vfio/vfio) maps PFN-mapped EGM for GPU DMA%s",
@@ -283,8 +340,8 @@ int cmd_check(struct egmctl *ctl, int argc, char **argv)
 		r.findings = json_object_new_array();
 	uname(&u);
 	check_driver(ctl, &r);
-	check_kernel(&r, &u);
-	check_iommu(&r);
+	check_kernel(ctl, &r, &u);
+	check_iommu(ctl, &r);
 	if (r.json) {
 		struct json_object *top = json_object_new_object();
 

@@ -12,22 +12,16 @@
 
 #include "egmctl.h"
 
-static const char usage_text[] =
-	"usage: egmctl [-j] COMMAND [ARGS]\n"
+#ifndef EGMCTL_VERSION
+#define EGMCTL_VERSION "unknown"
+#endif
+
+static const char usage_head[] = "usage: egmctl [-j] COMMAND [ARGS]\n\n";
+static const char usage_tail[] =
 	"\n"
-	"  list [-j]                      every EGM region of this host\n"
-	"  show egmN [-j]                 one region in detail\n"
-	"  retired egmN [-j]              its retired memory\n"
-	"  retired-save                   every region's, as a modprobe.d line for the next load\n"
-	"  wait egmN [--timeout SECONDS]  until its scrub is done\n"
-	"  qemu-args egmN [--gpus all|none|BDF,...] [--cpus LIST] [--max-pieces N] [--qemu BINARY]\n"
-	"                                 QEMU arguments for a VM on it\n"
-	"  libvirt-xml egmN [--gpus ...] [--max-pieces N]\n"
-	"                                 the matching libvirt domain fragment\n"
-	"  check [-j]                     is this host ready for VMs on EGM?\n"
-	"\n"
-	"  -j, --json   JSON output (docs/egmctl.schema.json)\n"
-	"  -h, --help   this text; man egmctl for more\n";
+	"  -j, --json     JSON output (docs/egmctl.schema.json)\n"
+	"  -h, --help     this text; egmctl COMMAND --help for one command; man egmctl\n"
+	"  -V, --version  egmctl's and libegm's versions\n";
 
 int egmctl_usage(const char *fmt, ...)
 {
@@ -76,28 +70,66 @@ const char *egmctl_human_size(uint64_t bytes, char *buf, size_t len)
 static const struct {
 	const char *name;
 	int (*run)(struct egmctl *ctl, int argc, char **argv);
+	const char *usage;
 } commands[] = {
-	{ "list", cmd_list },
-	{ "show", cmd_show },
-	{ "retired", cmd_retired },
-	{ "retired-save", cmd_retired_save },
-	{ "wait", cmd_wait },
-	{ "qemu-args", cmd_qemu_args },
-	{ "libvirt-xml", cmd_libvirt_xml },
-	{ "check", cmd_check },
+	{ "list", cmd_list,
+	  "  list [-j]                      every EGM region of this host\n" },
+	{ "show", cmd_show,
+	  "  show egmN [-j]                 one region in detail\n" },
+	{ "retired", cmd_retired,
+	  "  retired egmN [-j]              its retired memory\n" },
+	{ "retired-save", cmd_retired_save,
+	  "  retired-save                   every region's retired memory, as a modprobe.d\n"
+	  "                                 line for the next load\n" },
+	{ "wait", cmd_wait,
+	  "  wait egmN [--timeout SECONDS]  until its scrub is done\n" },
+	{ "qemu-args", cmd_qemu_args,
+	  "  qemu-args egmN [--gpus all|none|BDF,...] [--cpus LIST]\n"
+	  "                 [--max-pieces N] [--qemu BINARY]\n"
+	  "                                 QEMU arguments for a VM on it\n" },
+	{ "libvirt-xml", cmd_libvirt_xml,
+	  "  libvirt-xml egmN [--gpus ...] [--max-pieces N]\n"
+	  "                                 the matching libvirt domain fragment\n" },
+	{ "check", cmd_check,
+	  "  check [-j]                     is this host ready for VMs on EGM?\n" },
 };
+
+static void print_usage(const char *only)
+{
+	fputs(usage_head, stdout);
+	for (size_t c = 0; c < ARRAY_SIZE(commands); c++)
+		if (!only || !strcmp(only, commands[c].name))
+			fputs(commands[c].usage, stdout);
+	if (!only)
+		fputs(usage_tail, stdout);
+}
+
+/* "egmctl COMMAND ... --help": that command's usage, before any work. */
+static bool asks_for_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return true;
+	return false;
+}
 
 int main(int argc, char **argv)
 {
-	struct egmctl ctl = { 0 };
-	const char *sysfs = getenv("EGMCTL_SYSFS_ROOT");
-	const char *dev = getenv("EGMCTL_DEV_ROOT");
+	struct egmctl ctl = {
+		.sysfs_root = getenv("EGMCTL_SYSFS_ROOT") ?: "/sys",
+		.dev_root = getenv("EGMCTL_DEV_ROOT") ?: "/dev",
+	};
 	int ret, i;
 
 	/* Global options before the command; commands parse their own. */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(usage_text, stdout);
+			print_usage(NULL);
+			return 0;
+		}
+		if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("egmctl %s (libegm %s)\n", EGMCTL_VERSION,
+			       egm_library_version());
 			return 0;
 		}
 		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
@@ -110,8 +142,12 @@ int main(int argc, char **argv)
 	for (size_t c = 0; c < ARRAY_SIZE(commands); c++) {
 		if (strcmp(argv[i], commands[c].name))
 			continue;
+		if (asks_for_help(argc - i, argv + i)) {
+			print_usage(commands[c].name);
+			return 0;
+		}
 		/* check reports a missing driver as a finding; others fail. */
-		ret = egm_new_at(&ctl.ctx, sysfs ? sysfs : "/sys", dev ? dev : "/dev");
+		ret = egm_new_at(&ctl.ctx, ctl.sysfs_root, ctl.dev_root);
 		if (ret && commands[c].run != cmd_check) {
 			ret = egmctl_fail(&ctl, "");
 		} else {

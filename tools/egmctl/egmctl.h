@@ -18,6 +18,8 @@
 struct egmctl {
 	struct egm_ctx *ctx;
 	bool json;
+	const char *sysfs_root;	/* /sys, or EGMCTL_SYSFS_ROOT */
+	const char *dev_root;	/* /dev, or EGMCTL_DEV_ROOT */
 };
 
 int egmctl_fail(struct egmctl *ctl, const char *what);
@@ -35,7 +37,8 @@ enum egmctl_dma_backend {
 	EGMCTL_DMA_NONE,		/* no VFIO at all */
 };
 
-enum egmctl_dma_backend egmctl_dma_backend(bool *have_iommufd);
+enum egmctl_dma_backend egmctl_dma_backend(const struct egmctl *ctl,
+					   bool *have_iommufd);
 
 int cmd_list(struct egmctl *ctl, int argc, char **argv);
 int cmd_show(struct egmctl *ctl, int argc, char **argv);

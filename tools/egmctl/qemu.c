@@ -34,10 +34,12 @@ struct piece {
 	uint64_t align;
 };
 
+#define MAX_CPUS 4096		/* more vCPUs than QEMU takes */
+
 struct vm_request {
 	struct egm_region *region;
 	const char *gpus;	/* "all", "none" or a BDF list */
-	const char *cpus;	/* a CPU list for the region's node, or NULL */
+	unsigned int nr_cpus;	/* vCPUs on the region's node (0: not given) */
 	const char *qemu;	/* the QEMU binary whose version matters */
 	unsigned int max_pieces;
 	unsigned int nr_pieces;
@@ -51,13 +53,6 @@ static uint64_t largest_pow2_dividing(uint64_t v, uint64_t cap)
 	return a < cap ? a : cap;
 }
 
-static int by_size_desc(const void *a, const void *b)
-{
-	const struct piece *x = a, *y = b;
-
-	return (x->size < y->size) - (x->size > y->size);
-}
-
 static int by_offset(const void *a, const void *b)
 {
 	const struct piece *x = a, *y = b;
@@ -65,9 +60,27 @@ static int by_offset(const void *a, const void *b)
 	return (x->offset > y->offset) - (x->offset < y->offset);
 }
 
+/* Keeps @p if it is among the @max largest seen so far in @kept[*@n]. */
+static void keep_if_large(struct piece *kept, unsigned int *n, unsigned int max,
+			  struct piece p)
+{
+	unsigned int smallest = 0;
+
+	if (*n < max) {
+		kept[(*n)++] = p;
+		return;
+	}
+	for (unsigned int i = 1; i < *n; i++)
+		if (kept[i].size < kept[smallest].size)
+			smallest = i;
+	if (p.size > kept[smallest].size)
+		kept[smallest] = p;
+}
+
 /*
- * The usable stretches between retired ranges, trimmed to 2 MiB, the
- * largest max_pieces of them in region order. Returns the bytes dropped.
+ * The usable stretches between retired ranges, trimmed to 2 MiB: the
+ * largest max_pieces of all of them, in region order. Returns the bytes
+ * left out.
  */
 static uint64_t plan_pieces(struct vm_request *req,
 			    const struct egm_retired_range *retired,
@@ -75,30 +88,29 @@ static uint64_t plan_pieces(struct vm_request *req,
 {
 	uint64_t size = egm_region_size(req->region), at = 0, usable = 0, kept = 0;
 	uint64_t align = egm_region_align(req->region);
-	struct piece all[MAX_PIECES * 4 + 1];
-	unsigned int count = 0;
 
+	req->nr_pieces = 0;
 	for (unsigned int i = 0; i <= n; i++) {
 		uint64_t end = i < n ? retired[i].offset : size;
 		uint64_t start = (at + PIECE_ALIGN - 1) & ~(PIECE_ALIGN - 1);
 
 		end &= ~(PIECE_ALIGN - 1);
-		if (end > start && count < ARRAY_SIZE(all))
-			all[count++] = (struct piece){ start, end - start, 0 };
-		usable += i < n ? retired[i].offset - at : size - at;
+		if (end > start)
+			keep_if_large(req->pieces, &req->nr_pieces, req->max_pieces,
+				      (struct piece){ start, end - start, 0 });
+		usable += (i < n ? retired[i].offset : size) - at;
 		if (i < n)
 			at = retired[i].offset + retired[i].size;
 	}
-	qsort(all, count, sizeof(all[0]), by_size_desc);
-	req->nr_pieces = count < req->max_pieces ? count : req->max_pieces;
-	qsort(all, req->nr_pieces, sizeof(all[0]), by_offset);
+	qsort(req->pieces, req->nr_pieces, sizeof(req->pieces[0]), by_offset);
 	for (unsigned int i = 0; i < req->nr_pieces; i++) {
+		struct piece *p = &req->pieces[i];
+
 		/* The virtual alignment that keeps the largest entries. */
-		all[i].align = largest_pow2_dividing(all[i].offset, 1ULL << 30);
-		if (all[i].align > align)
-			all[i].align = align;
-		req->pieces[i] = all[i];
-		kept += all[i].size;
+		p->align = largest_pow2_dividing(p->offset, 1ULL << 30);
+		if (p->align > align)
+			p->align = align;
+		kept += p->size;
 	}
 	return usable - kept;
 }
@@ -191,11 +203,12 @@ static int check_gpus(const struct vm_request *req)
 }
 
 /* The GPUs reach EGM through the type1 container, QEMU's default backend. */
-static int check_dma_backend(const struct vm_request *req)
+static int check_dma_backend(const struct egmctl *ctl,
+			     const struct vm_request *req)
 {
 	bool iommufd;
 
-	switch (egmctl_dma_backend(&iommufd)) {
+	switch (egmctl_dma_backend(ctl, &iommufd)) {
 	case EGMCTL_DMA_TYPE1:
 		if (iommufd)
 			fprintf(stderr,
@@ -216,6 +229,54 @@ static int check_dma_backend(const struct vm_request *req)
 }
 
 static int check_qemu(const struct vm_request *req);
+
+static bool parse_cpu_number(const char **p, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (**p < '0' || **p > '9')
+		return false;
+	v = strtoul(*p, &end, 10);
+	if (v >= MAX_CPUS)
+		return false;
+	*out = v;
+	*p = end;
+	return true;
+}
+
+/*
+ * The number of vCPUs in "0-3,4-7" (0 if it is not a list of them): ranges
+ * ascending, each vCPU once, together 0 to the highest, as all vCPUs go on
+ * the region's node and none may be on no node.
+ */
+static unsigned int parse_cpus(const char *list)
+{
+	unsigned int first, last, next = 0;
+
+	for (const char *p = list;; p++) {
+		if (!parse_cpu_number(&p, &first))
+			return 0;
+		last = first;
+		if (*p == '-' && (p++, !parse_cpu_number(&p, &last)))
+			return 0;
+		if (first != next || last < first)
+			return 0;
+		next = last + 1;
+		if (!*p)
+			return next;
+		if (*p != ',')
+			return 0;
+	}
+}
+
+static const char *cpus_example(const char *given)
+{
+	static char text[128];
+
+	snprintf(text, sizeof(text), "such as 0-7 or 0-3,4-7, not '%.60s'", given);
+	return text;
+}
 
 static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 			    struct vm_request *req)
@@ -240,12 +301,11 @@ static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 			req->gpus = optarg;
 			break;
 		case 'c':
-			if (*optarg && strspn(optarg, "0123456789,-") == strlen(optarg)) {
-				req->cpus = optarg;
-				break;
-			}
-			return egmctl_usage("%s: --cpus takes a CPU list such as 0-7, not '%s'",
-					    argv[0], optarg);
+			req->nr_cpus = parse_cpus(optarg);
+			if (!req->nr_cpus)
+				return egmctl_usage("%s: --cpus takes vCPUs 0 to N (N < %d), %s",
+						    argv[0], MAX_CPUS, cpus_example(optarg));
+			break;
 		case 'p':
 			req->max_pieces = strtoul(optarg, &end, 10);
 			if (*end || !req->max_pieces || req->max_pieces > MAX_PIECES)
@@ -266,7 +326,7 @@ static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 		return egmctl_fail(ctl, "");
 	ret = check_gpus(req);
 	if (!ret && strcmp(req->gpus, "none"))
-		ret = check_dma_backend(req);
+		ret = check_dma_backend(ctl, req);
 	if (ret)
 		return ret;
 	if (egm_region_retired(req->region, &retired, &n))
@@ -317,29 +377,12 @@ static int check_qemu(const struct vm_request *req)
 	return 0;
 }
 
-static unsigned int cpu_count(const char *list)
-{
-	unsigned int n = 0, a, b;
-	int used;
-
-	while (*list) {
-		if (sscanf(list, "%u-%u%n", &a, &b, &used) == 2 && b >= a)
-			n += b - a + 1;
-		else if (sscanf(list, "%u%n", &a, &used) == 1)
-			n++;
-		else
-			return 0;
-		list += used;
-		list += *list == ',';
-	}
-	return n;
-}
-
 /* The arguments, one per element, for printing or for libvirt. */
 static unsigned int build_args(const struct vm_request *req, char args[][256],
 			       unsigned int max)
 {
 	const char *name = egm_region_name(req->region);
+	char cpus[32] = "";
 	uint64_t total = 0;
 	unsigned int n = 0;
 
@@ -348,9 +391,11 @@ static unsigned int build_args(const struct vm_request *req, char args[][256],
 		total += req->pieces[i].size;
 	ARG("-m");
 	ARG("%" PRIu64 "M", total >> 20);
-	if (req->cpus) {
+	if (req->nr_cpus) {
 		ARG("-smp");
-		ARG("%u", cpu_count(req->cpus));
+		ARG("%u", req->nr_cpus);
+		snprintf(cpus, sizeof(cpus), req->nr_cpus == 1 ? ",cpus=0" : ",cpus=0-%u",
+			 req->nr_cpus - 1);
 	}
 	for (unsigned int i = 0; i < req->nr_pieces; i++) {
 		const struct piece *p = &req->pieces[i];
@@ -364,8 +409,7 @@ static unsigned int build_args(const struct vm_request *req, char args[][256],
 		    name, i, egm_region_devnode(req->region), p->size, offset,
 		    p->align);
 		ARG("-numa");
-		ARG("node,nodeid=%u,memdev=%s-%u%s%s", i, name, i,
-		    req->cpus && !i ? ",cpus=" : "", req->cpus && !i ? req->cpus : "");
+		ARG("node,nodeid=%u,memdev=%s-%u%s", i, name, i, i ? "" : cpus);
 	}
 	if (strcmp(req->gpus, "none")) {
 		for (unsigned int i = 0; i < egm_region_gpu_count(req->region); i++) {
@@ -392,6 +436,32 @@ int cmd_qemu_args(struct egmctl *ctl, int argc, char **argv)
 		printf("%s%s", i ? " " : "", args[i]);
 	printf("\n");
 	return 0;
+}
+
+/* @text as the value of an XML attribute in single quotes. */
+static void print_xml_escaped(const char *text)
+{
+	for (; *text; text++) {
+		switch (*text) {
+		case '&':
+			fputs("&amp;", stdout);
+			break;
+		case '<':
+			fputs("&lt;", stdout);
+			break;
+		case '>':
+			fputs("&gt;", stdout);
+			break;
+		case '\'':
+			fputs("&apos;", stdout);
+			break;
+		case '"':
+			fputs("&quot;", stdout);
+			break;
+		default:
+			putchar(*text);
+		}
+	}
 }
 
 /* 0000:00:03.0 -> the <address> of a libvirt hostdev. */
@@ -427,7 +497,7 @@ int cmd_libvirt_xml(struct egmctl *ctl, int argc, char **argv)
 	 */
 	saved_gpus = req.gpus;
 	req.gpus = "none";
-	req.cpus = NULL;
+	req.nr_cpus = 0;
 	n = build_args(&req, args, ARRAY_SIZE(args));
 	req.gpus = saved_gpus;
 	printf("<!-- egmctl libvirt-xml %s: merge into a domain with no <numa> of its own;\n"
@@ -440,8 +510,11 @@ int cmd_libvirt_xml(struct egmctl *ctl, int argc, char **argv)
 			print_hostdev(egm_region_gpu(req.region, i));
 	printf("  </devices>\n  <qemu:commandline>\n");
 	/* -m comes from <memory>; the rest as arguments. */
-	for (unsigned int i = 2; i < n; i++)
-		printf("    <qemu:arg value='%s'/>\n", args[i]);
+	for (unsigned int i = 2; i < n; i++) {
+		fputs("    <qemu:arg value='", stdout);
+		print_xml_escaped(args[i]);
+		fputs("'/>\n", stdout);
+	}
 	printf("  </qemu:commandline>\n</domain>\n");
 	return 0;
 }

@@ -66,6 +66,21 @@ static void add_dma_owners(struct json_object *obj, struct egm_region *region)
 	json_object_object_add(obj, "dma_owners", list);
 }
 
+/* The last scrub's figures, once one has ended. */
+static void add_scrub_last(struct json_object *obj, struct egm_region *region)
+{
+	struct egm_scrub_last last;
+
+	if (egm_region_scrub_last(region, &last) || !last.duration_us)
+		return;
+	json_object_object_add(obj, "scrub_last_duration_us",
+			       json_object_new_uint64(last.duration_us));
+	json_object_object_add(obj, "scrub_last_throughput",
+			       json_object_new_uint64(last.mib_per_s));
+	json_object_object_add(obj, "scrub_last_threads",
+			       json_object_new_int(last.threads));
+}
+
 static struct json_object *region_json(struct egm_region *region,
 				       bool detail)
 {
@@ -104,6 +119,10 @@ static struct json_object *region_json(struct egm_region *region,
 		/* Root only; absent otherwise. */
 		if (!egm_region_base(region, &value))
 			json_object_object_add(obj, "base", json_object_new_uint64(value));
+		if (!egm_region_retired_block_size(region, &value))
+			json_object_object_add(obj, "retired_block_size",
+					       json_object_new_uint64(value));
+		add_scrub_last(obj, region);
 	}
 	return obj;
 }
@@ -129,6 +148,26 @@ static void print_region_line(struct egm_region *region)
 	       *gpus ? gpus : "-");
 }
 
+/* "unreadable": [{"device": "egm5", "error": "..."}], when there are any. */
+static void add_unreadable(struct json_object *top, struct egm_ctx *ctx)
+{
+	struct json_object *list;
+
+	if (!egm_unreadable_count(ctx))
+		return;
+	list = json_object_new_array();
+	for (unsigned int i = 0; i < egm_unreadable_count(ctx); i++) {
+		struct json_object *bad = json_object_new_object();
+
+		json_object_object_add(bad, "device",
+				       json_object_new_string(egm_unreadable_name(ctx, i)));
+		json_object_object_add(bad, "error",
+				       json_object_new_string(egm_unreadable_error(ctx, i)));
+		json_object_array_add(list, bad);
+	}
+	json_object_object_add(top, "unreadable", list);
+}
+
 int cmd_list(struct egmctl *ctl, int argc, char **argv)
 {
 	struct egm_region *region;
@@ -144,9 +183,16 @@ int cmd_list(struct egmctl *ctl, int argc, char **argv)
 		for (i = 0; (region = egm_region_at(ctl->ctx, i)); i++)
 			json_object_array_add(list, region_json(region, false));
 		json_object_object_add(top, "regions", list);
+		add_unreadable(top, ctl->ctx);
 		egmctl_print_json(top);
 		return 0;
 	}
+	for (i = 0; i < egm_unreadable_count(ctl->ctx); i++)
+		fprintf(stderr, "egmctl: %s left out: %s\n",
+			egm_unreadable_name(ctl->ctx, i),
+			egm_unreadable_error(ctl->ctx, i));
+	if (!egm_region_count(ctl->ctx) && egm_unreadable_count(ctl->ctx))
+		return EGMCTL_FAILED;
 	if (!egm_region_count(ctl->ctx)) {
 		fprintf(stderr,
 			"egmctl: nvgrace-egm is loaded but found no EGM regions (see dmesg | grep nvgrace-egm)\n");
@@ -187,12 +233,15 @@ int cmd_show(struct egmctl *ctl, int argc, char **argv)
 	}
 	json_object_object_foreach(obj, key, val) {
 		if (json_object_is_type(val, json_type_array)) {
-			printf("%-15s", key);
+			printf("%-23s", key);
 			for (size_t i = 0; i < json_object_array_length(val); i++)
 				print_show_item(json_object_array_get_idx(val, i));
 			printf("\n");
+		} else if (!strcmp(key, "base")) {
+			printf("%-23s %#" PRIx64 "\n", key,
+			       (uint64_t)json_object_get_uint64(val));
 		} else {
-			printf("%-15s %s\n", key, json_object_get_string(val));
+			printf("%-23s %s\n", key, json_object_get_string(val));
 		}
 	}
 	json_object_put(obj);

@@ -51,12 +51,22 @@ int egm_new_at(struct egm_ctx **ctx, const char *sysfs_root,
 	       const char *dev_root);
 void egm_free(struct egm_ctx *ctx);
 const char *egm_last_error(const struct egm_ctx *ctx);
+/* This libegm's version, "1.1.0". */
+const char *egm_library_version(void);
 
 /* Regions in PXM order: for (i = 0; (r = egm_region_at(ctx, i)); i++) */
 unsigned int egm_region_count(const struct egm_ctx *ctx);
 struct egm_region *egm_region_at(struct egm_ctx *ctx, unsigned int index);
 /* By name: "egm4", "/dev/egm4" or "4". */
 struct egm_region *egm_region_get(struct egm_ctx *ctx, const char *name);
+
+/*
+ * Regions whose attributes could not be read when @ctx was made (one being
+ * unbound, say): left out of the list above, each with the reason.
+ */
+unsigned int egm_unreadable_count(const struct egm_ctx *ctx);
+const char *egm_unreadable_name(const struct egm_ctx *ctx, unsigned int index);
+const char *egm_unreadable_error(const struct egm_ctx *ctx, unsigned int index);
 
 const char *egm_region_name(const struct egm_region *region);
 const char *egm_region_devnode(const struct egm_region *region);
@@ -76,6 +86,17 @@ const char *egm_region_gpu(const struct egm_region *region, unsigned int i);
 enum egm_scrub_state egm_region_scrub_state(struct egm_region *region);
 const char *egm_scrub_state_name(enum egm_scrub_state state);
 int egm_region_scrub_progress(struct egm_region *region, uint64_t *bytes);
+
+/* The last scrub's figures (all 0 before the first has ended). */
+struct egm_scrub_last {
+	uint64_t duration_us;
+	uint64_t mib_per_s;
+	unsigned int threads;
+};
+
+int egm_region_scrub_last(struct egm_region *region, struct egm_scrub_last *last);
+/* The unit firmware retires memory in: a retired range is whole blocks. */
+int egm_region_retired_block_size(struct egm_region *region, uint64_t *bytes);
 
 /*
  * The processes that mapped the region and may still reach it by DMA
