@@ -74,7 +74,8 @@ EGM_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' kernel/dkms.con
 VERSION_DEFINES := -DEGMCTL_VERSION='"$(EGM_VERSION)"' -DLIBEGM_VERSION='"$(LIBEGM_VERSION)"'
 LIB_CFLAGS := $(USER_CFLAGS) -fPIC -fvisibility=default -Ilib/include -Ilib -Ikernel/include/uapi \
 	$(VERSION_DEFINES)
-EGMCTL_SOURCES := tools/egmctl/egmctl.c tools/egmctl/regions.c tools/egmctl/qemu.c tools/egmctl/check.c
+EGMCTL_SOURCES := tools/egmctl/egmctl.c tools/egmctl/regions.c tools/egmctl/qemu.c \
+	tools/egmctl/qemu-probe.c tools/egmctl/check.c
 EGMCTL_CFLAGS := $(USER_CFLAGS) -Ilib/include $(shell pkg-config --cflags json-c 2>/dev/null) \
 	$(VERSION_DEFINES)
 

@@ -103,8 +103,15 @@ done
 
 # A GB200 socket's size, with 4096 retired 64 KiB blocks.
 region egm6 6 $((0x6fc0000000))
+# A QEMU 10 that has the objects NVIDIA's QEMU has too.
 fake_qemu=$work/qemu-system-new
-printf '#!/bin/sh\necho "QEMU emulator version 10.0.0"\n' >"$fake_qemu"
+cat >"$fake_qemu" <<'SH'
+#!/bin/sh
+case "$*" in
+--version) echo "QEMU emulator version 10.0.0" ;;
+"-object help") printf 'List of user creatable objects:\n  acpi-egm-memory\n  acpi-generic-initiator\n  memory-backend-file\n' ;;
+esac
+SH
 chmod +x "$fake_qemu"
 
 # retired_layout KIND: writes egm6's retired_pages; prints the GiB the plan
@@ -140,14 +147,50 @@ PY
 for layout in scattered clustered-head issue-300; do
 	want_mib=$(retired_layout $layout)
 	start=$(date +%s%N)
-	run qemu-args egm6 --gpus none --qemu "$fake_qemu"
+	run qemu-args egm6 --gpus none --qemu "$fake_qemu" --layout nodes
 	ms=$((($(date +%s%N) - start) / 1000000))
 	got_mib=$(sed -n 's/^-m \([0-9]*\)M .*/\1/p' <<<"$out")
-	tap_check "$layout: qemu-args keeps the 8 largest stretches ($got_mib of $want_mib MiB) in $ms ms" \
+	tap_check "$layout: --layout nodes keeps the 8 largest stretches ($got_mib of $want_mib MiB) in $ms ms" \
 		test "${got_mib:-0}" -eq "$want_mib" -a "$ms" -lt 1000
 done
 tap_check "issue-300: the 445 GiB after the retired blocks is kept" \
 	test "${got_mib:-0}" -ge $((445 * 1024))
+tap_check "--layout nodes: 8 nodes, each pair 11 apart (the socket's memory)" \
+	test "$(grep -o 'dist,src=[0-9]*,dst=[0-9]*,val=11' <<<"$out" | wc -l)" -eq 28
+
+# The default: one node, the largest stretch, and what --layout nodes would keep.
+run qemu-args egm6 --gpus none --qemu "$fake_qemu"
+tap_check "one-node (default): one memory-backend-file, one node, no distances" \
+	test "$(grep -o 'memory-backend-file' <<<"$out" | wc -l)" = 1 -a \
+	"$(grep -o -- '-numa node' <<<"$out" | wc -l)" = 1 -a "$(grep -c dist <<<"$out")" = 0
+tap_check "it is the largest stretch, and egmctl says what --layout nodes keeps" \
+	grep -q "its one NUMA node is the largest stretch without any, .* MiB left out (--layout nodes --max-pieces 64: 64 nodes" <<<"$out"
+tap_check "--max-pieces without --layout nodes is refused" \
+	expect 2 "--max-pieces goes with --layout nodes" qemu-args egm6 --max-pieces 4
+tap_check "--layout takes one-node or nodes" \
+	expect 2 "--layout takes one-node or nodes, not 'spread'" qemu-args egm6 --layout spread
+
+# The socket's GPUs with a QEMU that has acpi-generic-initiator and
+# acpi-egm-memory: 8 initiator nodes a GPU, the EGM table on node 0.
+mkdir -p "$work/sys/devices/pci0000:00/0000:00:07.0"
+ln -s "../../../devices/pci0000:00/0000:00:07.0" "$work/sys/class/egm/egm4/0000:00:07.0"
+run qemu-args egm4 --gpus all --qemu "$fake_qemu"
+tap_check "with GPUs: 8 generic-initiator nodes for each (16)" \
+	test "$(grep -o 'acpi-generic-initiator,id=egm4-gpu[01]-gi[0-7],pci-dev=egm4-gpu[01],node=[0-9]*' <<<"$out" | wc -l)" = 16
+tap_check "their nodes 1 to 16 exist" \
+	test "$(grep -o -- '-numa node,nodeid=[0-9]* ' <<<"$out" | wc -l)" = 16
+tap_check "acpi-egm-memory names node 0 for each GPU" \
+	test "$(grep -o 'acpi-egm-memory,id=egm4-gpu[01]-egm,pci-dev=egm4-gpu[01],node=0' <<<"$out" | wc -l)" = 2
+tap_check "distances: GPU nodes 80 from EGM, 11 within a GPU, 120 across GPUs" \
+	grep -q 'dist,src=0,dst=1,val=80 .*dist,src=1,dst=2,val=11 .*dist,src=1,dst=9,val=120' <<<"$out"
+tap_check "all 136 pairs of the 17 nodes" \
+	test "$(grep -o 'dist,src=' <<<"$out" | wc -l)" = 136
+printf '#!/bin/sh\necho "QEMU emulator version 10.0.0"\n' >"$work/qemu-plain"
+chmod +x "$work/qemu-plain"
+run qemu-args egm4 --gpus all --qemu "$work/qemu-plain"
+tap_check "a QEMU without them: the GPUs alone, one node, a note" \
+	sh -c 'echo "$1" | grep -q "vfio-pci,host=0000:00:07.0" && ! echo "$1" | grep -q "generic-initiator,\|dist," &&
+		echo "$1" | grep -q "note: cannot ask"' - "$out"
 
 tap_check "check: the driver is missing under EGMCTL_SYSFS_ROOT" \
 	expect 1 "nvgrace-egm is not loaded" check

@@ -31,8 +31,19 @@ check "egmctl check finds the VFIO type1 container" test -n "$expect_iommu"
 
 # The payload writes words 0x45474d00.. at 3 MiB and has the device copy them
 # to 2 MiB; only the device writes 2 MiB.
-args=$(egmctl qemu-args $dev 2>/dev/null)
+# egmctl runs beside the QEMU that takes its arguments, and asks it.
+root=${NESTED_ROOT:-/host}
+args=$(chroot $root /mnt/tests/egmctl qemu-args $dev 2>/tmp/args.err)
 note "qemu-args: $args"
+sed 's/^/# egmctl: /' /tmp/args.err
+nr_gpus=$(region_var "$pxm" GPUS | wc -w)
+if chroot $root qemu-system-x86_64 -object help | grep -q acpi-generic-initiator; then
+	want_gi=$((8 * nr_gpus))
+else
+	want_gi=0
+fi
+is "one acpi-generic-initiator node for each of 8 per GPU where QEMU has them" \
+	"$(echo "$args" | tr ' ' '\n' | grep -c '^acpi-generic-initiator,')" $want_gi
 # shellcheck disable=SC2086
 start_payload_vm qemu-system-x86_64 -M microvm,pcie=on $args
 sed 's/^/# qemu: /' /tmp/qemu.log

@@ -84,11 +84,11 @@ static const struct {
 	{ "wait", cmd_wait,
 	  "  wait egmN [--timeout SECONDS]  until its scrub is done\n" },
 	{ "qemu-args", cmd_qemu_args,
-	  "  qemu-args egmN [--gpus all|none|BDF,...] [--cpus LIST]\n"
-	  "                 [--max-pieces N] [--qemu BINARY]\n"
+	  "  qemu-args egmN [--gpus all|none|BDF,...] [--cpus LIST] [--qemu BINARY]\n"
+	  "                 [--layout one-node|nodes [--max-pieces N]]\n"
 	  "                                 QEMU arguments for a VM on it\n" },
 	{ "libvirt-xml", cmd_libvirt_xml,
-	  "  libvirt-xml egmN [--gpus ...] [--max-pieces N]\n"
+	  "  libvirt-xml egmN [--gpus ...] [--layout ...] [--max-pieces N]\n"
 	  "                                 the matching libvirt domain fragment\n" },
 	{ "check", cmd_check,
 	  "  check [-j]                     is this host ready for VMs on EGM?\n" },

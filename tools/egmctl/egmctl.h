@@ -40,6 +40,16 @@ enum egmctl_dma_backend {
 enum egmctl_dma_backend egmctl_dma_backend(const struct egmctl *ctl,
 					   bool *have_iommufd);
 
+/* qemu-probe.c: what a QEMU binary can do, asked of it. */
+struct egmctl_qemu_objects {
+	bool listed;			/* it answered "-object help" */
+	bool generic_initiator;		/* acpi-generic-initiator (QEMU 9.0) */
+	bool egm_memory;		/* acpi-egm-memory (NVIDIA's QEMU) */
+};
+
+int egmctl_qemu_version(const char *binary);
+int egmctl_qemu_objects(const char *binary, struct egmctl_qemu_objects *objects);
+
 int cmd_list(struct egmctl *ctl, int argc, char **argv);
 int cmd_show(struct egmctl *ctl, int argc, char **argv);
 int cmd_retired(struct egmctl *ctl, int argc, char **argv);

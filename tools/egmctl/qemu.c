@@ -2,19 +2,25 @@
 /*
  * egmctl qemu-args and libvirt-xml: a VM whose RAM is an EGM region.
  *
- * A region without retired memory is one memory-backend-file over
- * /dev/egmN. With retired memory, QEMU must never touch a retired block:
- * not to load firmware, not to preallocate, and neither may the guest
- * (KVM reports a guest access to poisoned PFN-map memory as EFAULT and
- * QEMU stops). So the RAM is assembled from the usable stretches, each a
- * memory-backend-file with offset= (QEMU 8.2 and later) over the same
- * device, which the driver lets one process open several times, and each
- * its own NUMA node: the guest never sees a retired block.
+ * The region is the guest's one NUMA node, as NVIDIA's stack gives a Grace
+ * VM its EGM: one memory-backend-file over /dev/egmN. QEMU must never touch
+ * a retired block (not to load firmware, not to preallocate), and neither
+ * may the guest (KVM reports a guest access to retired PFN-map memory as
+ * EFAULT and QEMU stops). With retired memory the one node is therefore
+ * the largest usable stretch, a memory-backend-file with offset= (QEMU
+ * 8.2); --layout nodes keeps more of the region, each stretch a node of
+ * its own (the driver lets one process open the device several times),
+ * at distance 11 from one another, as the firmware's SLIT puts one
+ * socket's memory. With the socket's GPUs, a QEMU that has them gets
+ * acpi-generic-initiator nodes for each GPU's memory (8 a GPU, as on the
+ * host) and NVIDIA's acpi-egm-memory, which tells the guest's GPU driver
+ * which node is its EGM.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,15 +41,33 @@ struct piece {
 };
 
 #define MAX_CPUS 4096		/* more vCPUs than QEMU takes */
+#define GPU_NODES 8		/* generic-initiator nodes a GPU has, as on the host */
+/* NUMA distances, as the host firmware's SLIT: one socket's memory, a GPU's. */
+#define DISTANCE_SOCKET 11
+#define DISTANCE_LOCAL_GPU 80
+#define DISTANCE_OTHER_GPU 120
+
+enum vm_layout {
+	LAYOUT_ONE_NODE,	/* the region's largest usable stretch, one node */
+	LAYOUT_NODES,		/* up to max_pieces stretches, a node each */
+};
 
 struct vm_request {
 	struct egm_region *region;
 	const char *gpus;	/* "all", "none" or a BDF list */
 	unsigned int nr_cpus;	/* vCPUs on the region's node (0: not given) */
-	const char *qemu;	/* the QEMU binary whose version matters */
+	const char *qemu;	/* the QEMU binary the arguments are for */
+	enum vm_layout layout;
+	struct egmctl_qemu_objects objects;
 	unsigned int max_pieces;
 	unsigned int nr_pieces;
 	struct piece pieces[MAX_PIECES];
+};
+
+/* The arguments, one per element, for printing or for libvirt. */
+struct arg_list {
+	char **v;
+	unsigned int n, cap;
 };
 
 static uint64_t largest_pow2_dividing(uint64_t v, uint64_t cap)
@@ -113,46 +137,6 @@ static uint64_t plan_pieces(struct vm_request *req,
 		kept += p->size;
 	}
 	return usable - kept;
-}
-
-/*
- * "QEMU emulator version 7.2.22" -> 7002. The binary is run directly, never
- * through a shell: its name is the user's text.
- */
-static int qemu_version(const char *binary)
-{
-	int major = 0, minor = 0, pipefd[2], devnull;
-	char line[256];
-	pid_t pid;
-	FILE *p;
-
-	if (pipe(pipefd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		devnull = open("/dev/null", O_WRONLY);
-		dup2(pipefd[1], STDOUT_FILENO);
-		if (devnull >= 0)
-			dup2(devnull, STDERR_FILENO);
-		close(pipefd[0]);
-		execlp(binary, binary, "--version", (char *)NULL);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	if (pid < 0) {
-		close(pipefd[0]);
-		return -1;
-	}
-	p = fdopen(pipefd[0], "r");
-	while (p && fgets(line, sizeof(line), p))
-		if (!major && sscanf(line, "QEMU emulator version %d.%d", &major, &minor) != 2)
-			major = 0;
-	if (p)
-		fclose(p);
-	else
-		close(pipefd[0]);
-	waitpid(pid, NULL, 0);
-	return major > 0 ? major * 1000 + minor : -1;
 }
 
 static const char *default_qemu(void)
@@ -228,7 +212,7 @@ static int check_dma_backend(const struct egmctl *ctl,
 	return 0;
 }
 
-static int check_qemu(const struct vm_request *req);
+static int check_qemu(struct vm_request *req);
 
 static bool parse_cpu_number(const char **p, unsigned int *out)
 {
@@ -278,6 +262,32 @@ static const char *cpus_example(const char *given)
 	return text;
 }
 
+/* How much of the region the plan leaves out, and what --layout nodes would. */
+static void say_left_out(const struct vm_request *req,
+			 const struct egm_retired_range *retired, unsigned int n,
+			 uint64_t dropped)
+{
+	const char *name = egm_region_name(req->region);
+	struct vm_request most = *req;
+	uint64_t most_dropped;
+
+	if (req->layout == LAYOUT_NODES) {
+		fprintf(stderr,
+			"egmctl: %s has %u retired range(s): guest RAM is %u node(s) around them, %"
+			PRIu64 " MiB left out\n", name, n, req->nr_pieces, dropped >> 20);
+		return;
+	}
+	most.max_pieces = MAX_PIECES;
+	most_dropped = plan_pieces(&most, retired, n);
+	fprintf(stderr,
+		"egmctl: %s has %u retired range(s): its one NUMA node is the largest stretch without any, %"
+		PRIu64 " MiB left out", name, n, dropped >> 20);
+	if (most_dropped < dropped)
+		fprintf(stderr, " (--layout nodes --max-pieces %u: %u nodes, %" PRIu64
+			" MiB left out)", MAX_PIECES, most.nr_pieces, most_dropped >> 20);
+	fputc('\n', stderr);
+}
+
 static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 			    struct vm_request *req)
 {
@@ -286,15 +296,16 @@ static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "max-pieces", required_argument, NULL, 'p' },
 		{ "qemu", required_argument, NULL, 'q' },
+		{ "layout", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct egm_retired_range *retired;
-	unsigned int n;
+	unsigned int n, max_pieces = 0;
 	uint64_t dropped;
 	char *end;
 	int c, ret;
 
-	*req = (struct vm_request){ .gpus = "all", .max_pieces = 8 };
+	*req = (struct vm_request){ .gpus = "all", .layout = LAYOUT_ONE_NODE };
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'g':
@@ -307,10 +318,19 @@ static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 						    argv[0], MAX_CPUS, cpus_example(optarg));
 			break;
 		case 'p':
-			req->max_pieces = strtoul(optarg, &end, 10);
-			if (*end || !req->max_pieces || req->max_pieces > MAX_PIECES)
+			max_pieces = strtoul(optarg, &end, 10);
+			if (*end || !max_pieces || max_pieces > MAX_PIECES)
 				return egmctl_usage("%s: --max-pieces takes 1 to %d",
 						    argv[0], MAX_PIECES);
+			break;
+		case 'l':
+			if (!strcmp(optarg, "one-node"))
+				req->layout = LAYOUT_ONE_NODE;
+			else if (!strcmp(optarg, "nodes"))
+				req->layout = LAYOUT_NODES;
+			else
+				return egmctl_usage("%s: --layout takes %s, not '%.60s'",
+						    argv[0], "one-node or nodes", optarg);
 			break;
 		case 'q':
 			req->qemu = optarg;
@@ -321,6 +341,10 @@ static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 	}
 	if (optind != argc - 1)
 		return egmctl_usage("%s needs one region, such as egm4", argv[0]);
+	if (max_pieces && req->layout != LAYOUT_NODES)
+		return egmctl_usage("%s: --max-pieces goes with --layout nodes", argv[0]);
+	req->max_pieces = req->layout == LAYOUT_NODES ? max_pieces ?: 8 : 1;
+	req->qemu = req->qemu ?: default_qemu();
 	req->region = egm_region_get(ctl->ctx, argv[optind]);
 	if (!req->region)
 		return egmctl_fail(ctl, "");
@@ -332,18 +356,14 @@ static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 	if (egm_region_retired(req->region, &retired, &n))
 		return egmctl_fail(ctl, "");
 	dropped = plan_pieces(req, retired, n);
+	if (n)
+		say_left_out(req, retired, n, dropped);
 	free(retired);
 	if (!req->nr_pieces) {
 		fprintf(stderr, "egmctl: %s has no usable 2 MiB stretch\n",
 			egm_region_name(req->region));
 		return EGMCTL_FAILED;
 	}
-	if (n)
-		fprintf(stderr,
-			"egmctl: %s has %u retired range(s): guest RAM is %u piece(s) around them, %"
-			PRIu64 " MiB left out\n",
-			egm_region_name(req->region), n, req->nr_pieces,
-			dropped >> 20);
 	return check_qemu(req);
 }
 
@@ -353,49 +373,131 @@ static bool needs_offset(const struct vm_request *req)
 	return req->nr_pieces > 1 || req->pieces[0].offset;
 }
 
-static int check_qemu(const struct vm_request *req)
+static int check_qemu(struct vm_request *req)
 {
-	const char *qemu = req->qemu ? req->qemu : default_qemu();
 	int version;
 
+	/* The socket's GPUs get the nodes and tables this QEMU can make. */
+	if (strcmp(req->gpus, "none") &&
+	    egmctl_qemu_objects(req->qemu, &req->objects))
+		fprintf(stderr,
+			"egmctl: note: cannot ask %s which objects it has: the GPUs get no acpi-generic-initiator nodes\n",
+			req->qemu);
 	if (!needs_offset(req))
 		return 0;
-	version = qemu_version(qemu);
+	version = egmctl_qemu_version(req->qemu);
 	if (version < 0) {
 		fprintf(stderr,
 			"egmctl: note: cannot run %s to check its version; these arguments need QEMU 8.2 or later (memory-backend-file offset=)\n",
-			qemu);
+			req->qemu);
 		return 0;
 	}
 	if (version < 8002) {
 		fprintf(stderr,
 			"egmctl: %s is QEMU %d.%d, which cannot map part of a file (memory-backend-file offset= needs 8.2): with retired memory in %s use a newer QEMU (--qemu BINARY)\n",
-			qemu, version / 1000, version % 1000,
+			req->qemu, version / 1000, version % 1000,
 			egm_region_name(req->region));
 		return EGMCTL_FAILED;
 	}
 	return 0;
 }
 
-/* The arguments, one per element, for printing or for libvirt. */
-static unsigned int build_args(const struct vm_request *req, char args[][256],
-			       unsigned int max)
+__attribute__((format(printf, 2, 3)))
+static void arg_add(struct arg_list *args, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	va_end(ap);
+	if (args->n == args->cap) {
+		args->cap = args->cap ? 2 * args->cap : 64;
+		args->v = realloc(args->v, args->cap * sizeof(*args->v));
+	}
+	if (!text || !args->v) {
+		fputs("egmctl: out of memory\n", stderr);
+		exit(EGMCTL_FAILED);
+	}
+	args->v[args->n++] = text;
+}
+
+static void args_free(struct arg_list *args)
+{
+	for (unsigned int i = 0; i < args->n; i++)
+		free(args->v[i]);
+	free(args->v);
+}
+
+static bool passes_gpus(const struct vm_request *req)
+{
+	return strcmp(req->gpus, "none");
+}
+
+static unsigned int gpu_node_count(const struct vm_request *req)
+{
+	return passes_gpus(req) && req->objects.generic_initiator ?
+	       GPU_NODES * egm_region_gpu_count(req->region) : 0;
+}
+
+/*
+ * Nodes 0 to nr_pieces - 1 are EGM; then GPU_NODES for each GPU. As the
+ * host's SLIT: one socket's memory 11 apart, a GPU's nodes 11 from each
+ * other, 80 from its socket's memory and 120 from another GPU's.
+ */
+static unsigned int node_distance(const struct vm_request *req, unsigned int a,
+				  unsigned int b)
+{
+	bool a_gpu = a >= req->nr_pieces, b_gpu = b >= req->nr_pieces;
+
+	if (!a_gpu && !b_gpu)
+		return DISTANCE_SOCKET;
+	if (a_gpu != b_gpu)
+		return DISTANCE_LOCAL_GPU;
+	return (a - req->nr_pieces) / GPU_NODES == (b - req->nr_pieces) / GPU_NODES ?
+	       DISTANCE_SOCKET : DISTANCE_OTHER_GPU;
+}
+
+static void add_gpus(const struct vm_request *req, struct arg_list *args)
 {
 	const char *name = egm_region_name(req->region);
+	unsigned int node = req->nr_pieces;
+
+	for (unsigned int i = 0; i < egm_region_gpu_count(req->region); i++) {
+		arg_add(args, "-device");
+		arg_add(args, "vfio-pci,host=%s,id=%s-gpu%u",
+			egm_region_gpu(req->region, i), name, i);
+		for (unsigned int j = 0; req->objects.generic_initiator && j < GPU_NODES; j++) {
+			arg_add(args, "-numa");
+			arg_add(args, "node,nodeid=%u", node);
+			arg_add(args, "-object");
+			arg_add(args, "acpi-generic-initiator,id=%s-gpu%u-gi%u,%s=%s-gpu%u,node=%u",
+				name, i, j, "pci-dev", name, i, node++);
+		}
+		if (req->objects.egm_memory) {
+			arg_add(args, "-object");
+			arg_add(args, "acpi-egm-memory,id=%s-gpu%u-egm,pci-dev=%s-gpu%u,node=0",
+				name, i, name, i);
+		}
+	}
+}
+
+static void build_args(const struct vm_request *req, struct arg_list *args)
+{
+	const char *name = egm_region_name(req->region);
+	unsigned int nodes = req->nr_pieces + gpu_node_count(req);
 	char cpus[32] = "";
 	uint64_t total = 0;
-	unsigned int n = 0;
 
-#define ARG(...) snprintf(args[n < max ? n++ : n], 256, __VA_ARGS__)
 	for (unsigned int i = 0; i < req->nr_pieces; i++)
 		total += req->pieces[i].size;
-	ARG("-m");
-	ARG("%" PRIu64 "M", total >> 20);
+	arg_add(args, "-m");
+	arg_add(args, "%" PRIu64 "M", total >> 20);
 	if (req->nr_cpus) {
-		ARG("-smp");
-		ARG("%u", req->nr_cpus);
-		snprintf(cpus, sizeof(cpus), req->nr_cpus == 1 ? ",cpus=0" : ",cpus=0-%u",
-			 req->nr_cpus - 1);
+		arg_add(args, "-smp");
+		arg_add(args, "%u", req->nr_cpus);
+		snprintf(cpus, sizeof(cpus), ",cpus=0-%u", req->nr_cpus - 1);
 	}
 	for (unsigned int i = 0; i < req->nr_pieces; i++) {
 		const struct piece *p = &req->pieces[i];
@@ -403,38 +505,37 @@ static unsigned int build_args(const struct vm_request *req, char args[][256],
 
 		if (needs_offset(req))
 			snprintf(offset, sizeof(offset), ",offset=%" PRIu64, p->offset);
-		ARG("-object");
-		ARG("memory-backend-file,id=%s-%u,mem-path=%s,size=%" PRIu64
-		    "%s,share=on,prealloc=on,align=%" PRIu64,
-		    name, i, egm_region_devnode(req->region), p->size, offset,
-		    p->align);
-		ARG("-numa");
-		ARG("node,nodeid=%u,memdev=%s-%u%s", i, name, i, i ? "" : cpus);
+		arg_add(args, "-object");
+		arg_add(args, "memory-backend-file,id=%s-%u,mem-path=%s,size=%" PRIu64
+			"%s,share=on,prealloc=on,align=%" PRIu64,
+			name, i, egm_region_devnode(req->region), p->size, offset,
+			p->align);
+		arg_add(args, "-numa");
+		arg_add(args, "node,nodeid=%u,memdev=%s-%u%s", i, name, i, i ? "" : cpus);
 	}
-	if (strcmp(req->gpus, "none")) {
-		for (unsigned int i = 0; i < egm_region_gpu_count(req->region); i++) {
-			ARG("-device");
-			ARG("vfio-pci,host=%s,id=%s-gpu%u", egm_region_gpu(req->region, i),
-			    name, i);
+	if (passes_gpus(req))
+		add_gpus(req, args);
+	for (unsigned int a = 0; nodes > 1 && a < nodes; a++)
+		for (unsigned int b = a + 1; b < nodes; b++) {
+			arg_add(args, "-numa");
+			arg_add(args, "dist,src=%u,dst=%u,val=%u", a, b,
+				node_distance(req, a, b));
 		}
-	}
-#undef ARG
-	return n;
 }
 
 int cmd_qemu_args(struct egmctl *ctl, int argc, char **argv)
 {
-	static char args[8 + 4 * MAX_PIECES + 2 * 16][256];
+	struct arg_list args = { 0 };
 	struct vm_request req;
-	unsigned int n;
 	int ret = parse_vm_request(ctl, argc, argv, &req);
 
 	if (ret)
 		return ret;
-	n = build_args(&req, args, ARRAY_SIZE(args));
-	for (unsigned int i = 0; i < n; i++)
-		printf("%s%s", i ? " " : "", args[i]);
+	build_args(&req, &args);
+	for (unsigned int i = 0; i < args.n; i++)
+		printf("%s%s", i ? " " : "", args.v[i]);
 	printf("\n");
+	args_free(&args);
 	return 0;
 }
 
@@ -480,11 +581,10 @@ static void print_hostdev(const char *bdf)
 
 int cmd_libvirt_xml(struct egmctl *ctl, int argc, char **argv)
 {
-	static char args[8 + 4 * MAX_PIECES + 2 * 16][256];
+	struct arg_list args = { 0 };
 	const char *saved_gpus;
 	struct vm_request req;
 	uint64_t total = 0;
-	unsigned int n;
 	int ret = parse_vm_request(ctl, argc, argv, &req);
 
 	if (ret)
@@ -498,23 +598,24 @@ int cmd_libvirt_xml(struct egmctl *ctl, int argc, char **argv)
 	saved_gpus = req.gpus;
 	req.gpus = "none";
 	req.nr_cpus = 0;
-	n = build_args(&req, args, ARRAY_SIZE(args));
+	build_args(&req, &args);
 	req.gpus = saved_gpus;
 	printf("<!-- egmctl libvirt-xml %s: merge into a domain with no <numa> of its own;\n"
 	       "     the VM's whole RAM is the EGM region, so <memory> is its size. -->\n"
 	       "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n"
 	       "  <memory unit='KiB'>%" PRIu64 "</memory>\n"
 	       "  <devices>\n", egm_region_name(req.region), total >> 10);
-	if (strcmp(req.gpus, "none"))
+	if (passes_gpus(&req))
 		for (unsigned int i = 0; i < egm_region_gpu_count(req.region); i++)
 			print_hostdev(egm_region_gpu(req.region, i));
 	printf("  </devices>\n  <qemu:commandline>\n");
 	/* -m comes from <memory>; the rest as arguments. */
-	for (unsigned int i = 2; i < n; i++) {
+	for (unsigned int i = 2; i < args.n; i++) {
 		fputs("    <qemu:arg value='", stdout);
-		print_xml_escaped(args[i]);
+		print_xml_escaped(args.v[i]);
 		fputs("'/>\n", stdout);
 	}
 	printf("  </qemu:commandline>\n</domain>\n");
+	args_free(&args);
 	return 0;
 }
