@@ -213,5 +213,9 @@ out=$(EGMCTL_SYSFS_ROOT=$work/sys EGMCTL_DEV_ROOT=$odd "$egmctl" libvirt-xml egm
 tap_check "libvirt-xml escapes a path with quotes and markup" \
 	grep -qF "mem-path=$work/dev&apos;&amp;&lt;odd&gt;/egm4" <<<"$out"
 tap_check "and the fragment is well-formed XML" xmllint --noout - <<<"$out"
+tap_check "libvirt-xml names the backend as the machine's RAM, with no -numa" \
+	sh -c 'echo "$1" | grep -q "value=.memory-backend=egm4-0." && ! echo "$1" | grep -q "value=.-numa."' - "$out"
+tap_check "libvirt-xml refuses --layout nodes" \
+	expect 2 "--layout one-node only" libvirt-xml egm4 --gpus none --layout nodes
 
 tap_done egmctl-cli

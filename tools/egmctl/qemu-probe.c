@@ -17,7 +17,7 @@
  * each line of its standard output to @line. Returns 0 if it ran, -1 if it
  * could not be started.
  */
-static int run_qemu(const char *binary, char *const args[],
+static int run_qemu(const char *binary, const char *const args[],
 		    void (*line)(const char *text, void *arg), void *arg)
 {
 	char *argv[8] = { (char *)binary };
@@ -27,7 +27,7 @@ static int run_qemu(const char *binary, char *const args[],
 	FILE *out;
 
 	for (unsigned int i = 0; args[i] && i + 2 < ARRAY_SIZE(argv); i++)
-		argv[i + 1] = args[i];
+		argv[i + 1] = (char *)args[i];
 	if (pipe(pipefd))
 		return -1;
 	pid = fork();
@@ -71,7 +71,7 @@ static void version_line(const char *text, void *arg)
 /* "QEMU emulator version 7.2.22" -> 7002; -1 if it cannot be told. */
 int egmctl_qemu_version(const char *binary)
 {
-	char *args[] = { "--version", NULL };
+	static const char *const args[] = { "--version", NULL };
 	int version = -1;
 
 	if (run_qemu(binary, args, version_line, &version))
@@ -95,7 +95,7 @@ static void object_line(const char *text, void *arg)
 /* The objects of "-object help" that a VM on EGM can use. */
 int egmctl_qemu_objects(const char *binary, struct egmctl_qemu_objects *objects)
 {
-	char *args[] = { "-object", "help", NULL };
+	static const char *const args[] = { "-object", "help", NULL };
 
 	*objects = (struct egmctl_qemu_objects){ 0 };
 	if (run_qemu(binary, args, object_line, objects) || !objects->listed)

@@ -579,38 +579,45 @@ static void print_hostdev(const char *bdf)
 	       "    </hostdev>\n", dom, bus, slot, fn);
 }
 
+/*
+ * libvirt (5.0 and later, with QEMU 5.0 and later) gives the machine its
+ * own RAM object, pc.ram, with -machine memory-backend; -numa memdev is
+ * refused beside it. So the fragment names the region's backend as the
+ * machine's RAM in its place: one node, one backend.
+ */
 int cmd_libvirt_xml(struct egmctl *ctl, int argc, char **argv)
 {
+	const char *name;
 	struct arg_list args = { 0 };
-	const char *saved_gpus;
 	struct vm_request req;
-	uint64_t total = 0;
 	int ret = parse_vm_request(ctl, argc, argv, &req);
 
 	if (ret)
 		return ret;
-	for (unsigned int i = 0; i < req.nr_pieces; i++)
-		total += req.pieces[i].size;
-	/*
-	 * GPUs become hostdevs and vCPUs are the domain's own; the memory
-	 * goes through qemu:commandline.
-	 */
-	saved_gpus = req.gpus;
-	req.gpus = "none";
-	req.nr_cpus = 0;
-	build_args(&req, &args);
-	req.gpus = saved_gpus;
+	if (req.layout != LAYOUT_ONE_NODE)
+		return egmctl_usage("%s: libvirt's RAM is one backend: --layout one-node only",
+				    argv[0]);
+	name = egm_region_name(req.region);
 	printf("<!-- egmctl libvirt-xml %s: merge into a domain with no <numa> of its own;\n"
 	       "     the VM's whole RAM is the EGM region, so <memory> is its size. -->\n"
 	       "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n"
 	       "  <memory unit='KiB'>%" PRIu64 "</memory>\n"
-	       "  <devices>\n", egm_region_name(req.region), total >> 10);
+	       "  <devices>\n", name, req.pieces[0].size >> 10);
 	if (passes_gpus(&req))
 		for (unsigned int i = 0; i < egm_region_gpu_count(req.region); i++)
 			print_hostdev(egm_region_gpu(req.region, i));
 	printf("  </devices>\n  <qemu:commandline>\n");
-	/* -m comes from <memory>; the rest as arguments. */
-	for (unsigned int i = 2; i < args.n; i++) {
+	/* The backend as build_args() makes it; the machine takes it as RAM. */
+	req.gpus = "none";
+	req.nr_cpus = 0;
+	build_args(&req, &args);
+	arg_add(&args, "-machine");
+	arg_add(&args, "memory-backend=%s-0", name);
+	for (unsigned int i = 0; i < args.n; i++) {
+		if (!strcmp(args.v[i], "-m") || !strcmp(args.v[i], "-numa")) {
+			i++;	/* -m is <memory>; the one node is the machine's */
+			continue;
+		}
 		fputs("    <qemu:arg value='", stdout);
 		print_xml_escaped(args.v[i]);
 		fputs("'/>\n", stdout);
