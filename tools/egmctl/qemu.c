@@ -599,7 +599,9 @@ int cmd_libvirt_xml(struct egmctl *ctl, int argc, char **argv)
 				    argv[0]);
 	name = egm_region_name(req.region);
 	printf("<!-- egmctl libvirt-xml %s: merge into a domain with no <numa> of its own;\n"
-	       "     the VM's whole RAM is the EGM region, so <memory> is its size. -->\n"
+	       "     the VM's whole RAM is the EGM region, so <memory> is its size.\n"
+	       "     libvirt does not know the device: in qemu.conf, namespaces = [ ] (else\n"
+	       "     QEMU's private /dev lacks it) and the device in cgroup_device_acl. -->\n"
 	       "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n"
 	       "  <memory unit='KiB'>%" PRIu64 "</memory>\n"
 	       "  <devices>\n", name, req.pieces[0].size >> 10);
