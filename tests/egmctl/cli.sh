@@ -215,6 +215,10 @@ tap_check "libvirt-xml escapes a path with quotes and markup" \
 tap_check "and the fragment is well-formed XML" xmllint --noout - <<<"$out"
 tap_check "libvirt-xml names the backend as the machine's RAM, with no -numa" \
 	sh -c 'echo "$1" | grep -q "value=.memory-backend=egm4-0." && ! echo "$1" | grep -q "value=.-numa."' - "$out"
+tap_check "libvirt-xml refuses --cpus (the domain's <vcpu> gives them)" \
+	expect 2 "not --cpus" libvirt-xml egm4 --gpus none --cpus 0-3
+tap_check "--max-pieces 4294967297 is refused, not taken as 1" \
+	expect 2 "--max-pieces takes 1 to 64" qemu-args egm4 --layout nodes --max-pieces 4294967297
 tap_check "libvirt-xml refuses --layout nodes" \
 	expect 2 "--layout one-node only" libvirt-xml egm4 --gpus none --layout nodes
 

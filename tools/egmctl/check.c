@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -77,12 +78,14 @@ static bool exists_at(const char *root, const char *rel)
 /* Does a line of @path contain @text? */
 static bool file_mentions(const char *path, const char *text)
 {
-	char line[4096];
+	char *line = NULL;
+	size_t len = 0;
 	bool found = false;
 	FILE *f = fopen(path, "re");
 
-	while (f && !found && fgets(line, sizeof(line), f))
+	while (f && !found && getline(&line, &len, f) >= 0)
 		found = strstr(line, text);
+	free(line);
 	if (f)
 		fclose(f);
 	return found;

@@ -4,6 +4,7 @@
  * the objects it can create. The binary is run directly, never through a
  * shell: its name is the user's text.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,17 +29,17 @@ static int run_qemu(const char *binary, const char *const args[],
 
 	for (unsigned int i = 0; args[i] && i + 2 < ARRAY_SIZE(argv); i++)
 		argv[i + 1] = (char *)args[i];
-	if (pipe(pipefd))
+	if (pipe2(pipefd, O_CLOEXEC))
 		return -1;
 	pid = fork();
 	if (pid == 0) {
-		devnull = open("/dev/null", O_RDWR);
+		/* dup2() clears close-on-exec on the copies; the originals go. */
+		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 		dup2(pipefd[1], STDOUT_FILENO);
 		if (devnull >= 0) {
 			dup2(devnull, STDERR_FILENO);
 			dup2(devnull, STDIN_FILENO);
 		}
-		close(pipefd[0]);
 		execvp(binary, argv);
 		_exit(127);
 	}
@@ -54,8 +55,9 @@ static int run_qemu(const char *binary, const char *const args[],
 		fclose(out);
 	else
 		close(pipefd[0]);
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
+	while (waitpid(pid, &status, 0) != pid)
+		if (errno != EINTR)
+			return -1;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -1 : 0;
 }
 

@@ -317,12 +317,15 @@ static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 				return egmctl_usage("%s: --cpus takes vCPUs 0 to N (N < %d), %s",
 						    argv[0], MAX_CPUS, cpus_example(optarg));
 			break;
-		case 'p':
-			max_pieces = strtoul(optarg, &end, 10);
-			if (*end || !max_pieces || max_pieces > MAX_PIECES)
+		case 'p': {
+			unsigned long pieces = strtoul(optarg, &end, 10);
+
+			if (*end || !pieces || pieces > MAX_PIECES)
 				return egmctl_usage("%s: --max-pieces takes 1 to %d",
 						    argv[0], MAX_PIECES);
+			max_pieces = pieces;
 			break;
+		}
 		case 'l':
 			if (!strcmp(optarg, "one-node"))
 				req->layout = LAYOUT_ONE_NODE;
@@ -373,6 +376,10 @@ static bool needs_offset(const struct vm_request *req)
 	return req->nr_pieces > 1 || req->pieces[0].offset;
 }
 
+#define QEMU_MAX_NODES 128
+
+static unsigned int gpu_node_count(const struct vm_request *req);
+
 static int check_qemu(struct vm_request *req)
 {
 	int version;
@@ -383,6 +390,13 @@ static int check_qemu(struct vm_request *req)
 		fprintf(stderr,
 			"egmctl: note: cannot ask %s which objects it has: the GPUs get no acpi-generic-initiator nodes\n",
 			req->qemu);
+	if (req->nr_pieces + gpu_node_count(req) > QEMU_MAX_NODES) {
+		fprintf(stderr,
+			"egmctl: %u nodes for %s and %u for its GPUs are more than QEMU's %d: use a smaller --max-pieces\n",
+			req->nr_pieces, egm_region_name(req->region), gpu_node_count(req),
+			QEMU_MAX_NODES);
+		return EGMCTL_FAILED;
+	}
 	if (!needs_offset(req))
 		return 0;
 	version = egmctl_qemu_version(req->qemu);
@@ -596,6 +610,9 @@ int cmd_libvirt_xml(struct egmctl *ctl, int argc, char **argv)
 		return ret;
 	if (req.layout != LAYOUT_ONE_NODE)
 		return egmctl_usage("%s: libvirt's RAM is one backend: --layout one-node only",
+				    argv[0]);
+	if (req.nr_cpus)
+		return egmctl_usage("%s: the domain's <vcpu> gives the vCPUs, not --cpus",
 				    argv[0]);
 	name = egm_region_name(req.region);
 	printf("<!-- egmctl libvirt-xml %s: merge into a domain with no <numa> of its own;\n"
