@@ -192,6 +192,48 @@ tap_check "a QEMU without them: the GPUs alone, one node, a note" \
 	sh -c 'echo "$1" | grep -q "vfio-pci,host=0000:00:07.0" && ! echo "$1" | grep -q "generic-initiator,\|dist," &&
 		echo "$1" | grep -q "note: cannot ask"' - "$out"
 
+# NVIDIA's libvirt series form, as NVIDIA's KubeVirt writes it.
+out=$(EGMCTL_SYSFS_ROOT=$work/sys EGMCTL_DEV_ROOT=$work/dev "$egmctl" libvirt-xml egm4 \
+	--form memory-egm --cpus 0-3 2>/dev/null)
+tap_check "--form memory-egm: well-formed XML" xmllint --noout - <<<"$out"
+tap_check "--form memory-egm: one <memory model='egm'> a GPU, the region split in MiB" \
+	python3 -c '
+import sys, xml.etree.ElementTree as ET
+d = ET.fromstring(sys.argv[1][sys.argv[1].index("<domain"):])
+mems = d.findall("devices/memory")
+aliases = [h.find("alias").get("name") for h in d.findall("devices/hostdev")]
+assert [m.get("model") for m in mems] == ["egm", "egm"], mems
+assert all(m.get("access") == "shared" for m in mems)
+assert [m.findtext("source/path") for m in mems] == [sys.argv[2]] * 2
+assert [m.find("target/size").get("unit") for m in mems] == ["MiB"] * 2
+assert [int(m.findtext("target/size")) for m in mems] == [1024, 1024]
+assert [m.findtext("target/node") for m in mems] == ["0", "0"]
+assert [m.findtext("target/pciDev") for m in mems] == aliases == ["ua-egm4-gpu0", "ua-egm4-gpu1"], aliases
+assert d.find("memoryBacking/source").get("type") == "file"
+assert d.find("memoryBacking/access").get("mode") == "shared"
+cell = d.find("cpu/numa/cell")
+assert (cell.get("cpus"), cell.get("memory"), d.findtext("vcpu")) == ("0-3", str(2 << 20), "4"), cell.attrib
+assert int(d.findtext("memory")) == 2 << 20
+' "$out" "$work/dev/egm4"
+tap_check "--form memory-egm needs --cpus" \
+	expect 2 "--form memory-egm needs --cpus" libvirt-xml egm4 --form memory-egm
+tap_check "--form memory-egm is refused with --gpus none" \
+	expect 2 "needs the GPUs, not --gpus none" libvirt-xml egm4 --form memory-egm --cpus 0-3 --gpus none
+tap_check "--form memory-egm is refused with retired memory (it maps the whole region)" \
+	expect 1 "egm6 has 300 retired range(s) and <memory model='egm'> maps the whole region" \
+	libvirt-xml egm6 --form memory-egm --cpus 0-3
+region egm8 8 $((2 * GIB))
+rm "$work/sys/class/egm/egm8/0000:00:08.0"
+tap_check "--form memory-egm is refused for a region without GPUs" \
+	expect 1 "egm8 has no GPU" libvirt-xml egm8 --form memory-egm --cpus 0-3
+tap_check "--form takes commandline or memory-egm" \
+	expect 2 "--form takes commandline or memory-egm, not 'egm'" libvirt-xml egm4 --form egm
+tap_check "--form goes with libvirt-xml only" \
+	expect 2 "--form goes with libvirt-xml" qemu-args egm4 --form memory-egm
+tap_check "libvirt-xml does not ask QEMU for its objects (no note)" \
+	sh -c '! EGMCTL_SYSFS_ROOT=$1 EGMCTL_DEV_ROOT=$2 "$3" libvirt-xml egm4 --qemu /nonexistent 2>&1 | grep -q "cannot ask"' \
+	- "$work/sys" "$work/dev" "$egmctl"
+
 tap_check "check: the driver is missing under EGMCTL_SYSFS_ROOT" \
 	expect 1 "nvgrace-egm is not loaded" check
 mkdir -p "$work/sys/module/nvgrace_egm"

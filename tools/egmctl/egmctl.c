@@ -88,7 +88,8 @@ static const struct {
 	  "                 [--layout one-node|nodes [--max-pieces N]]\n"
 	  "                                 QEMU arguments for a VM on it\n" },
 	{ "libvirt-xml", cmd_libvirt_xml,
-	  "  libvirt-xml egmN [--gpus ...] [--layout ...] [--max-pieces N]\n"
+	  "  libvirt-xml egmN [--gpus all|none|BDF,...] [--qemu BINARY]\n"
+	  "                   [--form commandline|memory-egm --cpus LIST]\n"
 	  "                                 the matching libvirt domain fragment\n" },
 	{ "check", cmd_check,
 	  "  check [-j]                     is this host ready for VMs on EGM?\n" },

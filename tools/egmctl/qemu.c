@@ -52,12 +52,19 @@ enum vm_layout {
 	LAYOUT_NODES,		/* up to max_pieces stretches, a node each */
 };
 
+enum vm_output {
+	OUTPUT_QEMU_ARGS,
+	OUTPUT_LIBVIRT_COMMANDLINE,	/* released libvirt: <qemu:commandline> */
+	OUTPUT_LIBVIRT_MEMORY_EGM,	/* NVIDIA's series: <memory model='egm'> */
+};
+
 struct vm_request {
 	struct egm_region *region;
 	const char *gpus;	/* "all", "none" or a BDF list */
 	unsigned int nr_cpus;	/* vCPUs on the region's node (0: not given) */
 	const char *qemu;	/* the QEMU binary the arguments are for */
 	enum vm_layout layout;
+	enum vm_output output;
 	struct egmctl_qemu_objects objects;
 	unsigned int max_pieces;
 	unsigned int nr_pieces;
@@ -146,6 +153,11 @@ static const char *default_qemu(void)
 	uname(&u);
 	return strcmp(u.machine, "aarch64") ? "qemu-system-x86_64" :
 					      "qemu-system-aarch64";
+}
+
+static bool passes_gpus(const struct vm_request *req)
+{
+	return strcmp(req->gpus, "none");
 }
 
 /* All GPUs of the region, or none: never some. */
@@ -288,8 +300,43 @@ static void say_left_out(const struct vm_request *req,
 	fputc('\n', stderr);
 }
 
+static int parse_form(const char *form, struct vm_request *req,
+		      const char *cmd)
+{
+	if (req->output == OUTPUT_QEMU_ARGS)
+		return egmctl_usage("%s: --form goes with libvirt-xml", cmd);
+	if (!strcmp(form, "commandline"))
+		req->output = OUTPUT_LIBVIRT_COMMANDLINE;
+	else if (!strcmp(form, "memory-egm"))
+		req->output = OUTPUT_LIBVIRT_MEMORY_EGM;
+	else
+		return egmctl_usage("%s: --form takes %s, not '%.60s'", cmd,
+				    "commandline or memory-egm", form);
+	return 0;
+}
+
+/* What each output can express of the request. */
+static int check_output(const struct vm_request *req, const char *cmd)
+{
+	if (req->output != OUTPUT_QEMU_ARGS && req->layout != LAYOUT_ONE_NODE)
+		return egmctl_usage("%s: libvirt's RAM is one backend: --layout one-node only",
+				    cmd);
+	if (req->output == OUTPUT_LIBVIRT_COMMANDLINE && req->nr_cpus)
+		return egmctl_usage("%s: the domain's <vcpu> gives the vCPUs, not --cpus",
+				    cmd);
+	if (req->output != OUTPUT_LIBVIRT_MEMORY_EGM)
+		return 0;
+	if (!req->nr_cpus)
+		return egmctl_usage("%s: --form memory-egm needs --cpus (its <cell>'s vCPUs)",
+				    cmd);
+	if (!passes_gpus(req))
+		return egmctl_usage("%s: --form memory-egm needs the GPUs, not --gpus none",
+				    cmd);
+	return 0;
+}
+
 static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
-			    struct vm_request *req)
+			    struct vm_request *req, enum vm_output output)
 {
 	static const struct option opts[] = {
 		{ "gpus", required_argument, NULL, 'g' },
@@ -297,6 +344,7 @@ static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 		{ "max-pieces", required_argument, NULL, 'p' },
 		{ "qemu", required_argument, NULL, 'q' },
 		{ "layout", required_argument, NULL, 'l' },
+		{ "form", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct egm_retired_range *retired;
@@ -305,7 +353,8 @@ static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 	char *end;
 	int c, ret;
 
-	*req = (struct vm_request){ .gpus = "all", .layout = LAYOUT_ONE_NODE };
+	*req = (struct vm_request){ .gpus = "all", .layout = LAYOUT_ONE_NODE,
+				    .output = output };
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'g':
@@ -338,6 +387,11 @@ static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 		case 'q':
 			req->qemu = optarg;
 			break;
+		case 'f':
+			ret = parse_form(optarg, req, argv[0]);
+			if (ret)
+				return ret;
+			break;
 		default:
 			return egmctl_usage("%s: unknown option", argv[0]);
 		}
@@ -346,18 +400,36 @@ static int parse_vm_request(struct egmctl *ctl, int argc, char **argv,
 		return egmctl_usage("%s needs one region, such as egm4", argv[0]);
 	if (max_pieces && req->layout != LAYOUT_NODES)
 		return egmctl_usage("%s: --max-pieces goes with --layout nodes", argv[0]);
+	ret = check_output(req, argv[0]);
+	if (ret)
+		return ret;
 	req->max_pieces = req->layout == LAYOUT_NODES ? max_pieces ?: 8 : 1;
 	req->qemu = req->qemu ?: default_qemu();
 	req->region = egm_region_get(ctl->ctx, argv[optind]);
 	if (!req->region)
 		return egmctl_fail(ctl, "");
 	ret = check_gpus(req);
-	if (!ret && strcmp(req->gpus, "none"))
+	if (!ret && passes_gpus(req))
 		ret = check_dma_backend(ctl, req);
 	if (ret)
 		return ret;
 	if (egm_region_retired(req->region, &retired, &n))
 		return egmctl_fail(ctl, "");
+	if (req->output == OUTPUT_LIBVIRT_MEMORY_EGM &&
+	    !egm_region_gpu_count(req->region)) {
+		free(retired);
+		fprintf(stderr,
+			"egmctl: %s has no GPU, and <memory model='egm'> belongs to one: use --form commandline\n",
+			egm_region_name(req->region));
+		return EGMCTL_FAILED;
+	}
+	if (n && req->output == OUTPUT_LIBVIRT_MEMORY_EGM) {
+		free(retired);
+		fprintf(stderr,
+			"egmctl: %s has %u retired range(s) and <memory model='egm'> maps the whole region: use --form commandline, which keeps the guest off them\n",
+			egm_region_name(req->region), n);
+		return EGMCTL_FAILED;
+	}
 	dropped = plan_pieces(req, retired, n);
 	if (n)
 		say_left_out(req, retired, n, dropped);
@@ -385,7 +457,7 @@ static int check_qemu(struct vm_request *req)
 	int version;
 
 	/* The socket's GPUs get the nodes and tables this QEMU can make. */
-	if (strcmp(req->gpus, "none") &&
+	if (req->output == OUTPUT_QEMU_ARGS && passes_gpus(req) &&
 	    egmctl_qemu_objects(req->qemu, &req->objects))
 		fprintf(stderr,
 			"egmctl: note: cannot ask %s which objects it has: the GPUs get no acpi-generic-initiator nodes\n",
@@ -442,11 +514,6 @@ static void args_free(struct arg_list *args)
 	for (unsigned int i = 0; i < args->n; i++)
 		free(args->v[i]);
 	free(args->v);
-}
-
-static bool passes_gpus(const struct vm_request *req)
-{
-	return strcmp(req->gpus, "none");
 }
 
 static unsigned int gpu_node_count(const struct vm_request *req)
@@ -541,7 +608,7 @@ int cmd_qemu_args(struct egmctl *ctl, int argc, char **argv)
 {
 	struct arg_list args = { 0 };
 	struct vm_request req;
-	int ret = parse_vm_request(ctl, argc, argv, &req);
+	int ret = parse_vm_request(ctl, argc, argv, &req, OUTPUT_QEMU_ARGS);
 
 	if (ret)
 		return ret;
@@ -553,34 +620,26 @@ int cmd_qemu_args(struct egmctl *ctl, int argc, char **argv)
 	return 0;
 }
 
-/* @text as the value of an XML attribute in single quotes. */
+/* @text as XML character data or a value in single quotes. */
 static void print_xml_escaped(const char *text)
 {
+	static const char *const entity[256] = {
+		['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;",
+		['\''] = "&apos;", ['"'] = "&quot;",
+	};
+
 	for (; *text; text++) {
-		switch (*text) {
-		case '&':
-			fputs("&amp;", stdout);
-			break;
-		case '<':
-			fputs("&lt;", stdout);
-			break;
-		case '>':
-			fputs("&gt;", stdout);
-			break;
-		case '\'':
-			fputs("&apos;", stdout);
-			break;
-		case '"':
-			fputs("&quot;", stdout);
-			break;
-		default:
+		const char *e = entity[(unsigned char)*text];
+
+		if (e)
+			fputs(e, stdout);
+		else
 			putchar(*text);
-		}
 	}
 }
 
-/* 0000:00:03.0 -> the <address> of a libvirt hostdev. */
-static void print_hostdev(const char *bdf)
+/* 0000:00:03.0 -> a libvirt hostdev, with user alias @alias if given. */
+static void print_hostdev(const char *bdf, const char *alias)
 {
 	unsigned int dom, bus, slot, fn;
 
@@ -589,47 +648,38 @@ static void print_hostdev(const char *bdf)
 	printf("    <hostdev mode='subsystem' type='pci' managed='yes'>\n"
 	       "      <source>\n"
 	       "        <address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>\n"
-	       "      </source>\n"
-	       "    </hostdev>\n", dom, bus, slot, fn);
+	       "      </source>\n", dom, bus, slot, fn);
+	if (alias)
+		printf("      <alias name='%s'/>\n", alias);
+	printf("    </hostdev>\n");
 }
 
 /*
- * libvirt (5.0 and later, with QEMU 5.0 and later) gives the machine its
- * own RAM object, pc.ram, with -machine memory-backend; -numa memdev is
- * refused beside it. So the fragment names the region's backend as the
- * machine's RAM in its place: one node, one backend.
+ * Released libvirt cannot name a device as guest RAM: the backend goes on
+ * <qemu:commandline>. libvirt (5.0 and later, with QEMU 5.0 and later)
+ * gives the machine its own RAM object, pc.ram, with -machine
+ * memory-backend, and -numa memdev is refused beside it; so the fragment
+ * names the region's backend as the machine's RAM in its place.
  */
-int cmd_libvirt_xml(struct egmctl *ctl, int argc, char **argv)
+static void print_libvirt_commandline(struct vm_request *req)
 {
-	const char *name;
+	const char *name = egm_region_name(req->region);
 	struct arg_list args = { 0 };
-	struct vm_request req;
-	int ret = parse_vm_request(ctl, argc, argv, &req);
 
-	if (ret)
-		return ret;
-	if (req.layout != LAYOUT_ONE_NODE)
-		return egmctl_usage("%s: libvirt's RAM is one backend: --layout one-node only",
-				    argv[0]);
-	if (req.nr_cpus)
-		return egmctl_usage("%s: the domain's <vcpu> gives the vCPUs, not --cpus",
-				    argv[0]);
-	name = egm_region_name(req.region);
 	printf("<!-- egmctl libvirt-xml %s: merge into a domain with no <numa> of its own;\n"
 	       "     the VM's whole RAM is the EGM region, so <memory> is its size.\n"
 	       "     libvirt does not know the device: in qemu.conf, namespaces = [ ] (else\n"
 	       "     QEMU's private /dev lacks it) and the device in cgroup_device_acl. -->\n"
 	       "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n"
 	       "  <memory unit='KiB'>%" PRIu64 "</memory>\n"
-	       "  <devices>\n", name, req.pieces[0].size >> 10);
-	if (passes_gpus(&req))
-		for (unsigned int i = 0; i < egm_region_gpu_count(req.region); i++)
-			print_hostdev(egm_region_gpu(req.region, i));
+	       "  <devices>\n", name, req->pieces[0].size >> 10);
+	if (passes_gpus(req))
+		for (unsigned int i = 0; i < egm_region_gpu_count(req->region); i++)
+			print_hostdev(egm_region_gpu(req->region, i), NULL);
 	printf("  </devices>\n  <qemu:commandline>\n");
 	/* The backend as build_args() makes it; the machine takes it as RAM. */
-	req.gpus = "none";
-	req.nr_cpus = 0;
-	build_args(&req, &args);
+	req->gpus = "none";
+	build_args(req, &args);
 	arg_add(&args, "-machine");
 	arg_add(&args, "memory-backend=%s-0", name);
 	for (unsigned int i = 0; i < args.n; i++) {
@@ -643,5 +693,76 @@ int cmd_libvirt_xml(struct egmctl *ctl, int argc, char **argv)
 	}
 	printf("  </qemu:commandline>\n</domain>\n");
 	args_free(&args);
+}
+
+/*
+ * NVIDIA's libvirt series (not merged) as NVIDIA's KubeVirt writes it: the
+ * guest's RAM file-backed and shared, one <memory model='egm'> a GPU that
+ * names the GPU's hostdev by alias, the region split evenly between the
+ * GPUs in MiB, all on guest node 0. The series gives QEMU the device
+ * (cgroup, namespace, labels) and the guest's GPU driver its EGM table.
+ */
+static void print_libvirt_memory_egm(const struct vm_request *req)
+{
+	const char *name = egm_region_name(req->region);
+	unsigned int gpus = egm_region_gpu_count(req->region);
+	uint64_t size = egm_region_size(req->region);
+	uint64_t per_gpu_mib = size / gpus >> 20;
+	uint64_t total_kib = per_gpu_mib * gpus << 10;
+	char alias[64];
+
+	if (total_kib << 10 != size)
+		fprintf(stderr,
+			"egmctl: note: %s split in whole MiB between %u GPUs leaves %" PRIu64
+			" KiB out\n", name, gpus, (size >> 10) - total_kib);
+	printf("<!-- egmctl libvirt-xml %s, form memory-egm: for a libvirt with NVIDIA's\n"
+	       "     EGM series (<memory model='egm'>); released libvirt rejects it.\n"
+	       "     Merge into a domain with no <numa> of its own. -->\n"
+	       "<domain type='kvm'>\n"
+	       "  <vcpu placement='static'>%u</vcpu>\n"
+	       "  <memory unit='KiB'>%" PRIu64 "</memory>\n"
+	       "  <memoryBacking>\n"
+	       "    <source type='file'/>\n"
+	       "    <access mode='shared'/>\n"
+	       "    <allocation mode='immediate'/>\n"
+	       "  </memoryBacking>\n"
+	       "  <cpu>\n"
+	       "    <numa>\n"
+	       "      <cell id='0' cpus='0-%u' memory='%" PRIu64 "' unit='KiB'/>\n"
+	       "    </numa>\n"
+	       "  </cpu>\n"
+	       "  <devices>\n", name, req->nr_cpus, total_kib, req->nr_cpus - 1,
+	       total_kib);
+	for (unsigned int i = 0; i < gpus; i++) {
+		snprintf(alias, sizeof(alias), "ua-%s-gpu%u", name, i);
+		print_hostdev(egm_region_gpu(req->region, i), alias);
+		printf("    <memory model='egm' access='shared'>\n"
+		       "      <source>\n"
+		       "        <path>");
+		print_xml_escaped(egm_region_devnode(req->region));
+		printf("</path>\n"
+		       "      </source>\n"
+		       "      <target>\n"
+		       "        <size unit='MiB'>%" PRIu64 "</size>\n"
+		       "        <node>0</node>\n"
+		       "        <pciDev>%s</pciDev>\n"
+		       "      </target>\n"
+		       "    </memory>\n", per_gpu_mib, alias);
+	}
+	printf("  </devices>\n</domain>\n");
+}
+
+int cmd_libvirt_xml(struct egmctl *ctl, int argc, char **argv)
+{
+	struct vm_request req;
+	int ret = parse_vm_request(ctl, argc, argv, &req,
+				   OUTPUT_LIBVIRT_COMMANDLINE);
+
+	if (ret)
+		return ret;
+	if (req.output == OUTPUT_LIBVIRT_MEMORY_EGM)
+		print_libvirt_memory_egm(&req);
+	else
+		print_libvirt_commandline(&req);
 	return 0;
 }
