@@ -173,6 +173,23 @@ mount_nested_qemu_root() {
 	fi
 }
 
+# bind_gpus_to_vfio PXM: the socket's GPU stand-ins to vfio-pci, each
+# checked with its IOMMU group's /dev/vfio node.
+bind_gpus_to_vfio() {
+	# Modules on Debian's kernels, built in on the debug kernel.
+	check "vfio-pci and the type1 IOMMU backend are there" sh -c \
+		"{ modprobe vfio-pci && modprobe vfio_iommu_type1; } || test -d /sys/bus/pci/drivers/vfio-pci"
+	check "the IOMMU made groups" sh -c "ls /sys/kernel/iommu_groups | grep -q ."
+	for gpu in $(region_var "$1" GPUS); do
+		echo vfio-pci >/sys/bus/pci/devices/$gpu/driver_override
+		echo $gpu >/sys/bus/pci/drivers_probe
+		is "$gpu is bound to vfio-pci" \
+			"$(basename "$(readlink /sys/bus/pci/devices/$gpu/driver)")" vfio-pci
+		group=$(basename "$(readlink /sys/bus/pci/devices/$gpu/iommu_group)")
+		check "its IOMMU group $group is /dev/vfio/$group" test -c /dev/vfio/$group
+	done
+}
+
 # start_payload_vm QEMU ARGS...: starts QEMU from the host's root (or the
 # newest QEMU's, see mount_newest_qemu_root), in the
 # background, with a payload as its kernel ($PAYLOAD, by default

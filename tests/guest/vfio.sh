@@ -14,18 +14,7 @@ PAYLOAD=dma-payload.elf
 check "nvgrace-egm loads" load_egm
 check "the host's root is mounted over 9p" mount_nested_qemu_root
 note "$(chroot "${NESTED_ROOT:-/host}" qemu-system-x86_64 --version | head -n1)"
-# Modules on Debian's kernels, built in on the debug kernel.
-check "vfio-pci and the type1 IOMMU backend are there" sh -c \
-	"{ modprobe vfio-pci && modprobe vfio_iommu_type1; } || test -d /sys/bus/pci/drivers/vfio-pci"
-check "the IOMMU made groups" sh -c "ls /sys/kernel/iommu_groups | grep -q ."
-for gpu in $(region_var "$pxm" GPUS); do
-	echo vfio-pci >/sys/bus/pci/devices/$gpu/driver_override
-	echo $gpu >/sys/bus/pci/drivers_probe
-	is "$gpu is bound to vfio-pci" \
-		"$(basename "$(readlink /sys/bus/pci/devices/$gpu/driver)")" vfio-pci
-	group=$(basename "$(readlink /sys/bus/pci/devices/$gpu/iommu_group)")
-	check "its IOMMU group $group is /dev/vfio/$group" test -c /dev/vfio/$group
-done
+bind_gpus_to_vfio "$pxm"
 expect_iommu=$(egmctl check | grep '^ok    iommu')
 check "egmctl check finds the VFIO type1 container" test -n "$expect_iommu"
 
