@@ -184,11 +184,13 @@ dkms-source:
 	@rm -rf $(DKMS_SOURCE_DIR) && install -d $(DKMS_SOURCE_DIR)
 	cp -r $(KERNEL_SOURCES) kernel/Makefile kernel/dkms.conf kernel/include $(DKMS_SOURCE_DIR)/
 
-# modules-load.d loads the module at boot on hosts whose GPUs' PCI IDs it
-# does not list (udev loads it for those it does).
-dkms-install: dkms-source udev-install
+dkms-install: dkms-source udev-install modules-load-install
 	dkms status nvgrace-egm/$(EGM_VERSION) | grep -q . || dkms add nvgrace-egm/$(EGM_VERSION)
 	dkms install nvgrace-egm/$(EGM_VERSION)
+
+# modules-load.d loads the module at boot on hosts whose GPUs' PCI IDs it
+# does not list (udev loads it for those it does).
+modules-load-install:
 	install -D -m 644 kernel/nvgrace-egm.modules-load $(DESTDIR)$(MODULES_LOAD_DIR)/nvgrace-egm.conf
 
 dkms-uninstall:
@@ -417,6 +419,6 @@ kernel-checks:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: user-arm64 check-arm64 check-arm64-64k dkms-source dkms-install dkms-uninstall udev-install upstream-series kernel-checks
+.PHONY: user-arm64 check-arm64 check-arm64-64k dkms-source dkms-install modules-load-install dkms-uninstall udev-install upstream-series kernel-checks
 .PHONY: FORCE uninstall
 .PHONY: all deps kernels module user guest-prereqs unit-build unit fuzz-build fuzz check check-debug libegm egmctl install kmod demo bench reliability stress clean

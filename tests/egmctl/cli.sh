@@ -192,6 +192,17 @@ tap_check "a QEMU without them: the GPUs alone, one node, a note" \
 	sh -c 'echo "$1" | grep -q "vfio-pci,host=0000:00:07.0" && ! echo "$1" | grep -q "generic-initiator,\|dist," &&
 		echo "$1" | grep -q "note: cannot ask"' - "$out"
 
+# 64 stretch nodes and 8 initiator nodes for each of 9 GPUs: 136 nodes.
+for slot in 1 2 3 4 5 7 8 9; do
+	mkdir -p "$work/sys/devices/pci0000:00/0000:00:1$slot.0"
+	ln -s "../../../devices/pci0000:00/0000:00:1$slot.0" "$work/sys/class/egm/egm6/0000:00:1$slot.0"
+done
+tap_check "more NUMA nodes than QEMU's 128 are refused, with what to do" \
+	expect 1 "64 nodes for egm6 and 72 for its GPUs are more than QEMU's 128: use a smaller --max-pieces" \
+	qemu-args egm6 --qemu "$fake_qemu" --layout nodes --max-pieces 64
+tap_check "and 56 stretches fit" \
+	expect 0 "-numa node,nodeid=127 " qemu-args egm6 --qemu "$fake_qemu" --layout nodes --max-pieces 56
+
 # NVIDIA's libvirt series form, as NVIDIA's KubeVirt writes it.
 out=$(EGMCTL_SYSFS_ROOT=$work/sys EGMCTL_DEV_ROOT=$work/dev "$egmctl" libvirt-xml egm4 \
 	--form memory-egm --cpus 0-3 2>/dev/null)

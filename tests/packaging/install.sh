@@ -65,6 +65,14 @@ tap_check "bash completion offers the commands ($offered)" test "$offered" = qem
 offered=$(completions egmctl qemu-args --g)
 tap_check "and a command's options ($offered)" test "$offered" = --gpus
 
+# What dkms-install adds for boot: a modules-load.d file naming the module.
+tap_check "make modules-load-install DESTDIR=..." \
+	make -s modules-load-install DESTDIR="$work/ml"
+conf=$work/ml/usr/lib/modules-load.d/nvgrace-egm.conf
+tap_check "it installs modules-load.d/nvgrace-egm.conf" test -f "$conf"
+tap_check "whose one module name is the one the build makes (kernel/Kbuild)" sh -c \
+	'[ "$(grep -v "^#" "$1")" = "$(sed -n "s/^obj-m += \(.*\)\.o$/\1/p" kernel/Kbuild)" ]' - "$conf"
+
 # One object of the staged DKMS source, compiled as DKMS would and as the
 # project's own build does.
 kdir=$(sim/fetch-kernel.sh 6.12) || exit 1
