@@ -182,4 +182,21 @@ for dev in $EXPECT_DEVICES; do
 	fi
 	break
 done
+
+# check finds VFIO's type1 backend by the kernel's module index when it is
+# not loaded: it reads modules.dep itself.
+moddir=/lib/modules/$(uname -r)
+modprobe vfio 2>/dev/null
+rmmod vfio_iommu_type1 2>/dev/null
+check "vfio is loaded (/dev/vfio/vfio), its type1 backend is not" \
+	sh -c "[ -c /dev/vfio/vfio ] && ! [ -d /sys/module/vfio_iommu_type1 ]"
+egmctl check | grep ' iommu ' | sed 's/^/# /'
+check "check finds the type1 backend in $moddir/modules.dep" \
+	sh -c "egmctl check | grep -q '^ok    iommu '"
+: >/tmp/empty
+mount --bind /tmp/empty $moddir/modules.dep
+check "with an index that lacks it, check says VFIO is not ready" \
+	sh -c "egmctl check | grep -q '^warn  iommu  *no VFIO'"
+umount $moddir/modules.dep
+rmmod vfio 2>/dev/null
 check "nvgrace-egm unloads" unload_egm
