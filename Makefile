@@ -47,11 +47,18 @@ all: module user unit-build
 deps:
 	scripts/install-deps.sh
 
-# The test importer of EGM dma-bufs, for the in-guest dma-buf test.
+# Test modules: the importer of EGM dma-bufs (the in-guest dma-buf test),
+# and the driver built with its test-only switches (EGM_TESTING) as
+# nvgrace-egm-testing.ko, for platforms larger than this machine can back.
 kmod: $(KERNEL_STAMP)
-	@mkdir -p $(BUILD)/kmod/$(KVER)
+	@mkdir -p $(BUILD)/kmod/$(KVER) $(BUILD)/kmod-testing/$(KVER)
 	@cp tests/kmod/Kbuild tests/kmod/*.c kernel/egm_compat.h $(BUILD)/kmod/$(KVER)/
 	$(KBUILD_ROOT) $(MAKE) -s -C $(KTREE) M=$(BUILD)/kmod/$(KVER) modules
+	@cp $(KERNEL_SOURCES) $(BUILD)/kmod-testing/$(KVER)/
+	@cp -r kernel/include $(BUILD)/kmod-testing/$(KVER)/
+	$(KBUILD_ROOT) $(MAKE) -s -C $(KTREE) M=$(BUILD)/kmod-testing/$(KVER) EGM_WERROR=1 \
+		EGM_TESTING=1 modules
+	@cp $(BUILD)/kmod-testing/$(KVER)/nvgrace-egm.ko $(BUILD)/kmod/$(KVER)/nvgrace-egm-testing.ko
 
 $(CACHE)/kernels/%/ready:
 	sim/fetch-kernel.sh $* >/dev/null

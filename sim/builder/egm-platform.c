@@ -215,8 +215,9 @@ static void write_qemu_args(const struct platform *plat, const char *dir)
 		} else if (!s) {
 			fprintf(f, "-numa\nnode,nodeid=%u\n", pxm);
 		} else {
-			fprintf(f, "-object\nmemory-backend-ram,id=egm%u,size=%" PRIu64 "M\n",
-				pxm, s->size >> 20);
+			/* Untouched EGM costs the host nothing, at any size. */
+			fprintf(f, "-object\nmemory-backend-ram,id=egm%u,size=%" PRIu64
+				"M,reserve=off\n", pxm, s->size >> 20);
 			fprintf(f, "-numa\nnode,nodeid=%u,memdev=egm%u\n", pxm, pxm);
 		}
 	}
@@ -379,6 +380,7 @@ static void write_env(const struct platform *plat, const char *dir)
 	fprintf(f, "TOPOLOGY=%s\n", plat->topology == PLAT_GRACE ? "grace" : "flat");
 	fprintf(f, "BRIDGE_PXM=%d\n", plat->topology == PLAT_GRACE && !plat->no_bridge_pxm);
 	fprintf(f, "EXPECT_DEVICES=\"%s\"\n", plat->expect_devices);
+	fprintf(f, "CONTENTS_UNKNOWN=%d\n", plat->contents_unknown);
 	fprintf(f, "EXPECT_LOGS=%u\n", plat->nr_expect_logs);
 	for (unsigned int i = 0; i < plat->nr_expect_logs; i++)
 		fprintf(f, "EXPECT_LOG_%u='%s'\n", i, plat->expect_logs[i]);

@@ -414,6 +414,13 @@ static int parse_line(struct platform *plat, char **words, int n,
 		plat->ras = true;
 		return 0;
 	}
+	if (!strcmp(key, "contents-unknown")) {
+		if (n != 1)
+			return fail(err, err_len, "line %u: contents-unknown takes nothing",
+				    line);
+		plat->contents_unknown = true;
+		return 0;
+	}
 	if (!strcmp(key, "iommu")) {
 		if (n != 1)
 			return fail(err, err_len, "line %u: iommu takes nothing", line);

@@ -110,6 +110,7 @@ struct platform {
 	uint64_t ram;
 	bool iommu;		/* an emulated Intel IOMMU, for VFIO */
 	bool ras;		/* arm64: firmware error records (GHES) */
+	bool contents_unknown;	/* regions handed out unscrubbed (testing build) */
 	unsigned int nr_sockets;
 	struct plat_socket sockets[PLAT_MAX_SOCKETS];
 	unsigned int nr_gpus;

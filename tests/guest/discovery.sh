@@ -5,7 +5,7 @@
 
 note "platform $PLATFORM on $KVER: expecting '${EXPECT_DEVICES:-none}'"
 # Loads the module and checks what a udev rule reads on each ADD uevent.
-run_tap egm-uevent-test "$MODULE" "$(echo $EXPECT_DEVICES | wc -w)"
+run_tap egm-uevent-test "$MODULE" "$(echo $EXPECT_DEVICES | wc -w)" "$LOAD_PARAMS"
 is "exactly the expected /dev/egm* devices" "$(egm_devices)" \
 	"$(sorted_words "$EXPECT_DEVICES")"
 is "exactly the expected /sys/class/egm entries" \

@@ -3,6 +3,13 @@
 . /egm/platform.env
 
 MODULE=/egm/nvgrace-egm.ko
+# Platforms larger than the host can back: the testing build, unzeroed.
+LOAD_PARAMS=
+if [ "${CONTENTS_UNKNOWN:-0}" = 1 ]; then
+	MODULE=/egm/nvgrace-egm-testing.ko
+	LOAD_PARAMS=testing_contents_unknown=1
+	export EGM_CONTENTS_UNKNOWN=1
+fi
 DRIVER_DIR=/sys/bus/platform/drivers/nvgrace-egm
 
 pass() { echo "ok - $*"; }
@@ -50,7 +57,8 @@ run_tap() {
 }
 
 load_egm() {
-	insmod "$MODULE" "$@"
+	# shellcheck disable=SC2086
+	insmod "$MODULE" $LOAD_PARAMS "$@"
 }
 
 # The module stays while a process that mapped a region may still have DMA

@@ -5,7 +5,7 @@
  * links, then checks that they already were what they are once the load is
  * done.
  *
- *   egm-uevent-test MODULE.ko NR_REGIONS
+ *   egm-uevent-test MODULE.ko NR_REGIONS [PARAMS]
  *
  * The listener runs at real-time priority on the CPU the load runs on, so
  * it reads before the load goes on past the uevent: whatever the driver
@@ -118,7 +118,7 @@ static void pin_to_cpu0(void)
 		tap_note("sched_setaffinity: %s", strerror(errno));
 }
 
-static pid_t start_load(const char *module)
+static pid_t start_load(const char *module, const char *params)
 {
 	pid_t pid = fork();
 
@@ -129,7 +129,7 @@ static pid_t start_load(const char *module)
 		/* Below the listener, which preempts it at the uevent. */
 		sched_setscheduler(0, SCHED_OTHER, &normal);
 		pin_to_cpu0();
-		if (fd < 0 || syscall(SYS_finit_module, fd, "", 0)) {
+		if (fd < 0 || syscall(SYS_finit_module, fd, params, 0)) {
 			perror(module);
 			_exit(1);
 		}
@@ -164,8 +164,8 @@ int main(int argc, char **argv)
 	int fd, status;
 	pid_t loader;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s MODULE.ko NR_REGIONS\n", argv[0]);
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: %s MODULE.ko NR_REGIONS [PARAMS]\n", argv[0]);
 		return 2;
 	}
 	want = strtoul(argv[2], NULL, 0);
@@ -176,7 +176,7 @@ int main(int argc, char **argv)
 	if (sched_setscheduler(0, SCHED_FIFO, &rt))
 		tap_note("SCHED_FIFO: %s", strerror(errno));
 
-	loader = start_load(argv[1]);
+	loader = start_load(argv[1], argc == 4 ? argv[3] : "");
 	while (nr_added < want && nr_added < MAX_REGIONS) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		const char *name;

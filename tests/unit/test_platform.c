@@ -131,8 +131,25 @@ static void test_errors_name_the_problem(void **state)
 	expect_error("expect-log \"open\n", "unterminated quote");
 	expect_error("", "no socket described");
 	expect_error("ras 1\n", "line 1: ras takes nothing");
+	expect_error("contents-unknown yes\n", "line 1: contents-unknown takes nothing");
 	expect_error("ras\nsocket pxm=4 size=1G\ngpu slot=3\n",
 		     "ras is the arm64 host's");
+}
+
+/* A GB200 socket's size, 1 GiB-aligned above the host's RAM. */
+static void test_gb200_sized_regions(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("topology grace\ncontents-unknown\nram 4G\n"
+			       "socket pxm=4 size=447G\ngpu\ngpu\n"
+			       "socket pxm=5 size=447G\ngpu\ngpu\n"
+			       "retired-range 0x100000000 0x6e00000 4096\n"), 0);
+	assert_true(plat.contents_unknown);
+	assert_int_equal(plat.sockets[0].size, 0x6fc0000000ULL);
+	assert_int_equal(plat.sockets[0].base % GIB, 0);
+	assert_int_equal(plat.sockets[1].base, plat.sockets[0].base + plat.sockets[0].size);
+	assert_int_equal(plat.sockets[1].nr_retired, 4096);
+	assert_false(parse("socket pxm=4 size=1G\ngpu slot=3\n") || plat.contents_unknown);
 }
 
 static void test_retired_table_statements(void **state)
@@ -234,6 +251,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_two_socket_layout),
+		cmocka_unit_test(test_gb200_sized_regions),
 		cmocka_unit_test(test_overrides_and_omissions),
 		cmocka_unit_test(test_errors_name_the_problem),
 		cmocka_unit_test(test_nul_byte_is_refused),

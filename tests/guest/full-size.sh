@@ -1,0 +1,30 @@
+# A GB200-sized host (gb200-2s-full: 447 GiB a socket, the retired table
+# full). The regions are never zeroed here (the testing build, contents
+# unknown: docs/simulated-host.rst), so nothing below reads for zeros:
+# seeking and mapping at size, what touching costs, the 4096 retired
+# ranges through sysfs and the ioctl, unbinding with all of it mapped.
+. ./lib.sh
+
+check "nvgrace-egm (the testing build) loads" load_egm
+check "it says the regions are handed out unzeroed" \
+	sh -c "dmesg | grep -q 'nvgrace_egm: testing build: regions are handed out unzeroed, contents unknown'"
+check "and the kernel is tainted for a test (TAINT_TEST)" \
+	test $(($(cat /proc/sys/kernel/tainted) >> 18 & 1)) = 1
+
+for dev in $EXPECT_DEVICES; do
+	pxm=${dev#egm}
+	size=$(region_var "$pxm" SIZE)
+	is "$dev: size is a GB200 socket's (447 GiB)" "$(cat /sys/class/egm/$dev/egm_size)" 0x6fc0000000
+	want=$(region_var "$pxm" RETIRED_ENTRIES | wc -w)
+	is "$dev: retired_pages_count" "$(cat /sys/class/egm/$dev/retired_pages_count)" "$want"
+	is "$dev: retired_pages has a line per range" \
+		"$(wc -l </sys/class/egm/$dev/retired_pages)" "$want"
+	egm-retired-test list /dev/$dev >/tmp/ioctl-list
+	check "$dev: EGM_RETIRED_PAGES_LIST gives the same $want ranges as retired_pages" \
+		cmp -s /tmp/ioctl-list /sys/class/egm/$dev/retired_pages
+	if [ "$want" -eq 0 ]; then
+		run_tap egm-test at-size /dev/$dev "$size" "nvgrace-egm.$pxm"
+	fi
+done
+
+check "nvgrace-egm unloads" unload_egm
