@@ -2,7 +2,8 @@
 # full). The regions are never zeroed here (the testing build, contents
 # unknown: docs/simulated-host.rst), so nothing below reads for zeros:
 # seeking and mapping at size, what touching costs, the 4096 retired
-# ranges through sysfs and the ioctl, unbinding with all of it mapped.
+# ranges through sysfs and the ioctl, unbinding with all of it mapped, a
+# retirement at run time at the far end.
 . ./lib.sh
 
 check "nvgrace-egm (the testing build) loads" load_egm
@@ -24,6 +25,9 @@ for dev in $EXPECT_DEVICES; do
 		cmp -s /tmp/ioctl-list /sys/class/egm/$dev/retired_pages
 	if [ "$want" -eq 0 ]; then
 		run_tap egm-test at-size /dev/$dev "$size" "nvgrace-egm.$pxm"
+		# A retirement at run time in the region's last GiB, under a live
+		# mapping of all of it (debugfs, as retired.sh does on small regions).
+		run_tap egm-retired-test runtime /dev/$dev "$size" $((size - 0x40000000 + 0x12345678)) huge
 	fi
 done
 
