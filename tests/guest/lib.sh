@@ -181,6 +181,25 @@ mount_nested_qemu_root() {
 	fi
 }
 
+# check_unload_stops_scrub DEV SIZE: one process closes the region and
+# removes the module at once (a process start between the two can outlast
+# a scrub on a slow guest); the unload must stop the scrub, not wait for it.
+check_unload_stops_scrub() {
+	before=$(scrub_stopped_at "$1" "$2" | wc -l)
+	wait_no_dma_owners
+	progress=$(egm-test open-unload /dev/$1)
+	check "unload right after a close of $1 ($progress of $2 bytes scrubbed at the close)" \
+		test "$(lsmod | grep -c '^nvgrace_egm ')" -eq 0
+	stopped=
+	[ "$(scrub_stopped_at "$1" "$2" | wc -l)" -eq "$before" ] ||
+		stopped=$(scrub_stopped_at "$1" "$2" | tail -n1)
+	check "the unload stopped the scrub (after ${stopped:-?} of $2 bytes), not waited for it" \
+		test -n "$stopped" -a "${stopped:-0}" -lt "$2"
+}
+scrub_stopped_at() {
+	dmesg | sed -n "s/.*$1: scrub stopped after \([0-9]*\) of $2 bytes/\1/p"
+}
+
 # bind_gpus_to_vfio PXM: the socket's GPU stand-ins to vfio-pci, each
 # checked with its IOMMU group's /dev/vfio node.
 bind_gpus_to_vfio() {

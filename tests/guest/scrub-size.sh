@@ -41,16 +41,4 @@ check "every scrub had two workers" sh -c "! grep -qv ' 2$' /tmp/scrubs"
 check "8 GiB scrubs at the rate of 1 GiB, within 15% ($b and $s MiB/s)" \
 	test $((b * 100)) -ge $((s * 85)) -a $((b * 100)) -le $((s * 115))
 
-size=$(region_var 5 SIZE)
-stopped_lines() {
-	dmesg | sed -n "s/.*$big: scrub stopped after \([0-9]*\) of $size bytes/\1/p"
-}
-before=$(stopped_lines | wc -l)
-wait_no_dma_owners
-start=$(date +%s)
-progress=$(egm-test open-unload /dev/$big)
-check "unload right after a close of $big ($progress bytes scrubbed then), in $(($(date +%s) - start)) s" \
-	test "$(lsmod | grep -c '^nvgrace_egm ')" -eq 0
-[ "$(stopped_lines | wc -l)" -eq "$before" ] || stopped=$(stopped_lines | tail -n1)
-check "the unload stopped the 8 GiB scrub (after ${stopped:-?} bytes), not waited for it" \
-	test -n "$stopped" -a "${stopped:-0}" -lt "$size"
+check_unload_stops_scrub $big "$(region_var 5 SIZE)"

@@ -72,20 +72,7 @@ check_fails "/dev/$dev is gone" test -e /dev/$dev
 check "bind again" sh -c "echo nvgrace-egm.$pxm >$DRIVER_DIR/bind"
 check "the rebound region is scrubbed on probe and ends clean" wait_clean
 
-# The unload must stop the scrub, not wait for it: one process closes the
-# region and removes the module at once, as a process start between the
-# two can outlast a one-worker scrub on a slow guest.
-stopped_lines() {
-	dmesg | sed -n "s/.*$dev: scrub stopped after \([0-9]*\) of $size bytes/\1/p"
-}
-before=$(stopped_lines | wc -l)
-wait_no_dma_owners
-progress=$(egm-test open-unload /dev/$dev)
-check "unload right after a close ($progress of $size bytes scrubbed at the close)" \
-	test "$(lsmod | grep -c '^nvgrace_egm ')" -eq 0
-[ "$(stopped_lines | wc -l)" -eq "$before" ] || stopped=$(stopped_lines | tail -n1)
-check "the unload stopped the scrub (after ${stopped:-?} of $size bytes), not waited for it" \
-	test -n "$stopped" -a "${stopped:-0}" -lt "$size"
+check_unload_stops_scrub $dev "$size"
 
 check "nvgrace-egm loads with scrub_on_probe=0" load_egm scrub_on_probe=0
 is "the region is dirty" "$(cat $sys/scrub_state)" dirty
