@@ -1,0 +1,73 @@
+# Runs inside the simulated host (make bench, platform gb200-2s-full): a
+# nested VM's start, from QEMU's start to its payload's report, on a 1 GiB
+# window of a 447 GiB region (egmctl qemu-args with size= cut to 1 GiB),
+# against the same VM on the RFC's 4 KiB remap mapping of that window and
+# on a 1 GiB hugetlbfs page (what a user would pick instead), alternating,
+# medians of the rounds.
+. ./lib.sh
+
+rounds=$(sed -n 's/.*egm\.bench_rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
+rounds=${rounds:-5}
+dev=egm4
+params=/sys/module/nvgrace_egm/parameters
+raw=/tmp/nested.raw
+gib=$((1 << 30))
+hugepages=/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages
+
+uptime_cs() { sed 's/^\([0-9]*\)\.\([0-9][0-9]\).*/\1\2/' /proc/uptime; }
+
+# vm_start_cs ARGS...: centiseconds from QEMU's start to the payload's "!".
+vm_start_cs() {
+	rm -f /tmp/vm-serial.log
+	t0=$(uptime_cs)
+	chroot /host qemu-system-x86_64 -accel tcg -nodefaults -display none -no-reboot \
+		-M microvm "$@" -kernel /mnt/tests/nested-payload.elf \
+		-serial file:/tmp/vm-serial.log >/tmp/qemu.log 2>&1 &
+	vm=$!
+	i=0
+	while ! grep -q '[!?]' /tmp/vm-serial.log 2>/dev/null && kill -0 $vm 2>/dev/null &&
+		[ $i -lt 3000 ]; do
+		sleep 0.02
+		i=$((i + 1))
+	done
+	t1=$(uptime_cs)
+	kill $vm 2>/dev/null
+	wait $vm
+	grep -q '!' /tmp/vm-serial.log || { sed 's/^/# qemu: /' /tmp/qemu.log; return 1; }
+	echo $((t1 - t0))
+}
+
+check "nvgrace-egm (the testing build) loads" load_egm
+check "the host's root is mounted over 9p" mount_host_root
+is "$dev is a GB200 socket's size" "$(cat /sys/class/egm/$dev/egm_size)" 0x6fc0000000
+args=$(chroot /host /mnt/tests/egmctl qemu-args $dev --gpus none 2>/dev/null |
+	sed "s/^-m [0-9]*M/-m 1024M/; s/size=[0-9]*/size=$gib/")
+note "EGM: $args"
+check "egmctl's plan, cut to a 1 GiB window" sh -c "echo '$args' | grep -q 'mem-path=/dev/$dev,size=$gib,'"
+check "one 1 GiB huge page for the hugetlbfs VM (hugepages=1 at boot)" \
+	test "$(cat $hugepages)" = 1
+mkdir -p /tmp/huge
+check "hugetlbfs with 1 GiB pages" mount -t hugetlbfs -o pagesize=1G none /tmp/huge
+huge="-m 1024M -object memory-backend-file,id=h0,mem-path=/tmp/huge/vm,size=$gib,share=on,prealloc=on,align=$gib -numa node,nodeid=0,memdev=h0"
+
+rm -f $raw
+for round in $(seq 0 "$rounds"); do
+	for mode in egm remap hugetlbfs; do
+		case $mode in
+		egm) echo auto >$params/map_mode; a=$args ;;
+		remap) echo remap >$params/map_mode; a=$args ;;
+		hugetlbfs) a=$huge; rm -f /tmp/huge/vm ;;
+		esac
+		# shellcheck disable=SC2086
+		cs=$(vm_start_cs $a) || { fail "$mode: the nested VM did not start"; continue; }
+		# Round 0 warms QEMU's binary and the host's backing.
+		[ "$round" -eq 0 ] || echo "$mode $cs" >>$raw
+	done
+done
+echo auto >$params/map_mode
+sed 's/^/# raw nested start (cs): /' $raw
+median_ms() { grep "^$1 " $raw | awk '{ print $2 * 10 }' | sort -n |
+	awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'; }
+note "bench: nested VM start, 1 GiB of guest RAM, medians of $rounds (ms): EGM window of 447 GiB $(median_ms egm), RFC remap $(median_ms remap), hugetlbfs 1 GiB page $(median_ms hugetlbfs)"
+is "every start was measured" "$(wc -l <$raw)" $((3 * rounds))
+check "nvgrace-egm unloads" unload_egm
