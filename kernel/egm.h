@@ -87,7 +87,8 @@ struct egm_region {
 	const struct egm_platform_data *pdata;
 	int numa_node;
 	int minor;
-	void *kaddr;			/* write-back kernel mapping */
+	void **kaddr_pieces;		/* write-back kernel mapping */
+	unsigned int nr_kaddr_pieces;
 	struct resource *claim;		/* held until the region is freed */
 	char *claim_name;
 	struct inode *inode;		/* its i_mapping is every open file's */
@@ -146,6 +147,8 @@ const struct egm_platform_data *egm_acpi_find_region(u64 phys);
 extern struct platform_driver egm_platform_driver;
 bool egm_claim_is_in_reserved_memory(struct device *dev,
 				     const struct resource *claim);
+void egm_unmap_region_wb(struct egm_region *region);
+void *egm_region_kaddr(const struct egm_region *region, u64 offset, u64 *len);
 
 /* egm_cdev.c */
 int egm_cdev_init(void);

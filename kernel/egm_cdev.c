@@ -144,6 +144,7 @@ static void egm_region_release(struct device *dev)
 
 	egm_forget_remap_mms(region, false);
 	egm_retired_free(region);
+	egm_unmap_region_wb(region);
 	if (region->claim) {
 		release_mem_region(region->claim->start,
 				   resource_size(region->claim));

@@ -8,6 +8,9 @@
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/numa.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
 
 #include "egm.h"
 #include "egm_compat.h"
@@ -34,6 +37,69 @@ bool egm_claim_is_in_reserved_memory(struct device *dev,
 	return true;
 }
 
+/*
+ * The region's write-back kernel mapping, in pieces of this size: unmapping
+ * a piece costs time in proportion to its size on some kernels (debug
+ * objects check every page), so unbinding reschedules between pieces.
+ */
+#define EGM_KADDR_PIECE_SHIFT	28
+#define EGM_KADDR_PIECE		BIT_ULL(EGM_KADDR_PIECE_SHIFT)
+
+/* At unbind, or at the region's release when probe failed after mapping. */
+void egm_unmap_region_wb(struct egm_region *region)
+{
+	unsigned int i;
+
+	for (i = 0; i < region->nr_kaddr_pieces; i++) {
+		memunmap(region->kaddr_pieces[i]);
+		cond_resched();
+	}
+	kvfree(region->kaddr_pieces);
+	region->kaddr_pieces = NULL;
+	region->nr_kaddr_pieces = 0;
+}
+
+/*
+ * On x86 the mapping also records the write-back memory type for the
+ * range, which user mappings then inherit.
+ */
+static int egm_map_region_wb(struct device *dev, struct egm_region *region)
+{
+	const struct egm_platform_data *pdata = region->pdata;
+	unsigned int n = DIV_ROUND_UP_ULL(pdata->size, EGM_KADDR_PIECE);
+	u64 offset, len;
+	void *kaddr;
+
+	region->kaddr_pieces = kvcalloc(n, sizeof(void *), GFP_KERNEL);
+	if (!region->kaddr_pieces)
+		return -ENOMEM;
+	for (offset = 0; offset < pdata->size; offset += len) {
+		len = min_t(u64, pdata->size - offset, EGM_KADDR_PIECE);
+		kaddr = memremap(pdata->base + offset, len, MEMREMAP_WB);
+		if (!kaddr) {
+			dev_err(dev, "cannot map [%#llx-%#llx] write-back\n",
+				pdata->base + offset,
+				pdata->base + offset + len - 1);
+			egm_unmap_region_wb(region);
+			return -ENXIO;
+		}
+		region->kaddr_pieces[region->nr_kaddr_pieces++] = kaddr;
+	}
+	return 0;
+}
+
+/*
+ * The kernel address of the region at @offset; *@len is cut to what is
+ * mapped contiguously from there.
+ */
+void *egm_region_kaddr(const struct egm_region *region, u64 offset, u64 *len)
+{
+	u64 in_piece = offset & (EGM_KADDR_PIECE - 1);
+
+	*len = min(*len, EGM_KADDR_PIECE - in_piece);
+	return region->kaddr_pieces[offset >> EGM_KADDR_PIECE_SHIFT] + in_piece;
+}
+
 static int egm_probe(struct platform_device *pdev)
 {
 	const struct egm_platform_data *pdata = dev_get_platdata(&pdev->dev);
@@ -41,7 +107,6 @@ static int egm_probe(struct platform_device *pdev)
 	struct egm_region *region;
 	struct resource *claim;
 	char *name;
-	void *kaddr;
 	int ret;
 
 	if (!pdata)
@@ -72,32 +137,20 @@ static int egm_probe(struct platform_device *pdev)
 	ret = -EBUSY;
 	if (!egm_claim_is_in_reserved_memory(dev, claim))
 		goto err_release;
-	/*
-	 * A write-back kernel mapping. On x86 it also records the write-back
-	 * memory type for the range, which user mappings then inherit.
-	 */
-	kaddr = devm_memremap(dev, pdata->base, pdata->size, MEMREMAP_WB);
-	if (IS_ERR(kaddr)) {
-		dev_err(dev, "cannot map [%#llx-%#llx] write-back: %ld\n",
-			pdata->base, pdata->base + pdata->size - 1,
-			PTR_ERR(kaddr));
-		ret = PTR_ERR(kaddr);
-		goto err_release;
-	}
 
 	ret = -ENOMEM;
 	region = kzalloc(sizeof(*region), GFP_KERNEL);
 	if (!region)
 		goto err_release;
 	region->pdata = pdata;
-	region->kaddr = kaddr;
 	region->numa_node = pxm_to_node(pdata->pxm);
 	INIT_LIST_HEAD(&region->node);
+	ret = egm_map_region_wb(dev, region);
+	if (ret)
+		goto err_free;
 	ret = egm_retired_init_region(dev, region);
-	if (ret) {
-		kfree(region);
-		goto err_release;
-	}
+	if (ret)
+		goto err_unmap;
 	region->claim = claim;
 	region->claim_name = name;
 
@@ -123,6 +176,10 @@ static int egm_probe(struct platform_device *pdev)
 	egm_scrub_region_added(region);
 	return 0;
 
+err_unmap:
+	egm_unmap_region_wb(region);
+err_free:
+	kfree(region);
 err_release:
 	release_mem_region(pdata->base, pdata->size);
 	kfree(name);
@@ -135,6 +192,7 @@ static void egm_remove(struct platform_device *pdev)
 
 	egm_poison_region_removed(region);
 	egm_region_revoke(region);
+	egm_unmap_region_wb(region);
 	egm_gpu_links_remove_region(region);
 	egm_region_del_cdev(region);
 }

@@ -111,7 +111,12 @@ for k in $kernels; do
 	while read -r platform test kernels_of_line; do
 		case $platform in '' | \#*) continue ;; esac
 		# A line names the kernels make check runs it on; "=KERNEL" names
-		# the only kernels it can run on, in every run.
+		# the only kernels it can run on, in every run; "!KERNEL" one it
+		# never runs on (the list says why).
+		case " $kernels_of_line " in *" !$k "*)
+			echo "# $platform/$test: not on $k (tests/guest/$(basename "$list") says why)"
+			continue ;;
+		esac
 		case " $kernels_of_line " in
 		*" ="*) case " $kernels_of_line " in *" =$k "*) ;; *) continue ;; esac ;;
 		*) [ -n "${SUITE_FULL:-}" ] ||
