@@ -51,11 +51,10 @@ measure() {
 	echo "$1 $2 $out" | sed 's/[a-z_]*=//g' >>"$raw"
 }
 
-# median LABEL ACTION SIZE_MIB COLUMN: columns are 4 mmap_us, 5 touch_ms,
+# median_of LABEL ACTION SIZE_MIB COLUMN: columns are 4 mmap_us, 5 touch_ms,
 # 6 faults, 7 pte_kb.
-median() {
-	grep "^$1 $2 $3 " "$raw" | awk '{ print $'"$4"' }' | sort -n |
-		awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "-" }'
+median_of() {
+	grep "^$1 $2 $3 " "$raw" | awk '{ print $'"$4"' }' | median
 }
 
 rm -f "$raw"
@@ -80,30 +79,30 @@ note "bench: $rounds rounds, medians; touch = one write per 4 KiB page of $mib M
 note "bench: mode     mmap(256M) mmap(1G) mmap(${gib}G) | touch    faults   page tables"
 for label in remap fault devdax; do
 	note "$(printf 'bench: %-8s %8s us %6s us %6s us | %7s ms %8s %8s kB' $label \
-		"$(median $label map 256 4)" "$(median $label map 1024 4)" \
-		"$(median $label map $mib 4)" "$(median $label touch $mib 5)" \
-		"$(median $label touch $mib 6)" "$(median $label touch $mib 7)")"
+		"$(median_of $label map 256 4)" "$(median_of $label map 1024 4)" \
+		"$(median_of $label map $mib 4)" "$(median_of $label touch $mib 5)" \
+		"$(median_of $label touch $mib 6)" "$(median_of $label touch $mib 7)")"
 done
 sed 's/^/# raw: /' "$raw"
 
 # The targets of the mapping work, checked on these numbers.
-faults=$(median fault touch $mib 6)
+faults=$(median_of fault touch $mib 6)
 check "fault mode: touching $gib GiB took at most $gib+2 faults ($faults)" \
 	test "$faults" -le $((gib + 2))
-pte=$(median fault touch $mib 7)
+pte=$(median_of fault touch $mib 7)
 check "fault mode: at most 16 kB of page tables per GiB ($pte kB)" \
 	test "$pte" -le $((16 * gib))
-remap_small=$(median remap map 256 4)
-remap_big=$(median remap map $mib 4)
+remap_small=$(median_of remap map 256 4)
+remap_big=$(median_of remap map $mib 4)
 check "remap mode: mmap() time grows with the size (${remap_small} us for 256 MiB, ${remap_big} us for $mib MiB)" \
 	test "$remap_big" -gt $((remap_small * 3))
-fault_small=$(median fault map 256 4)
-fault_big=$(median fault map $mib 4)
+fault_small=$(median_of fault map 256 4)
+fault_big=$(median_of fault map $mib 4)
 check "fault mode: mmap() time does not grow with the size (${fault_small} us, ${fault_big} us)" \
 	test "$fault_big" -le $((fault_small * 2 + 50))
-touch_fault=$(median fault touch $mib 5)
+touch_fault=$(median_of fault touch $mib 5)
 for other in remap devdax; do
-	touch_other=$(median $other touch $mib 5)
+	touch_other=$(median_of $other touch $mib 5)
 	check "fault mode touches no slower than $other (${touch_fault} ms vs ${touch_other} ms)" \
 		awk "BEGIN { exit !($touch_fault <= $touch_other * 1.10) }"
 done
@@ -153,8 +152,8 @@ egm_user_once() { # egm_user_once THREADS
 }
 
 gib_s() { # gib_s LABEL THREADS: median MiB/s of the rounds, as GiB/s
-	grep "^$1 $2 " "$sraw" | awk '{ print $3 }' | sort -n |
-		awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", v[int((NR + 1) / 2)] / 1024; else print "-" }'
+	mib_s=$(grep "^$1 $2 " "$sraw" | awk '{ print $3 }' | median)
+	[ "$mib_s" = - ] && echo - || awk "BEGIN { printf \"%.2f\", $mib_s / 1024 }"
 }
 
 rm -f "$sraw"
@@ -189,7 +188,7 @@ for t in $(seq "$ncpu"); do
 	note "bench: $line|             $(printf '%-13s %-9s' "$(gib_s glibc $t)" "$(gib_s stosb $t)")| $(gib_s egmuser $t)"
 done
 rfc=$(gib_s rfc 1)
-open_us=$(grep '^open ' "$sraw" | awk '{ print $2 }' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+open_us=$(grep '^open ' "$sraw" | awk '{ print $2 }' | median)
 rfc_open_ms=$(awk "BEGIN { printf \"%.0f\", $mib / 1024 / $rfc * 1000 }")
 note "bench: the RFC's method (1 thread, 1 GiB memsets): $rfc GiB/s"
 note "bench: open() of a scrubbed region: $open_us us; the RFC's open() zeroes first: $rfc_open_ms ms for $mib MiB"

@@ -14,27 +14,12 @@ raw=/tmp/nested.raw
 gib=$((1 << 30))
 hugepages=/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages
 
-uptime_cs() { sed 's/^\([0-9]*\)\.\([0-9][0-9]\).*/\1\2/' /proc/uptime; }
-
 # vm_start_cs ARGS...: centiseconds from QEMU's start to the payload's "!".
 vm_start_cs() {
-	rm -f /tmp/vm-serial.log
-	t0=$(uptime_cs)
-	chroot /host qemu-system-x86_64 -accel tcg -nodefaults -display none -no-reboot \
-		-M microvm "$@" -kernel /mnt/tests/nested-payload.elf \
-		-serial file:/tmp/vm-serial.log >/tmp/qemu.log 2>&1 &
-	vm=$!
-	i=0
-	while ! grep -q '[!?]' /tmp/vm-serial.log 2>/dev/null && kill -0 $vm 2>/dev/null &&
-		[ $i -lt 3000 ]; do
-		sleep 0.02
-		i=$((i + 1))
-	done
-	t1=$(uptime_cs)
-	kill $vm 2>/dev/null
-	wait $vm
+	start_payload_vm qemu-system-x86_64 -M microvm "$@"
+	stop_payload_vm
 	grep -q '!' /tmp/vm-serial.log || { sed 's/^/# qemu: /' /tmp/qemu.log; return 1; }
-	echo $((t1 - t0))
+	echo $vm_start_cs
 }
 
 check "nvgrace-egm (the testing build) loads" load_egm
@@ -66,8 +51,7 @@ for round in $(seq 0 "$rounds"); do
 done
 echo auto >$params/map_mode
 sed 's/^/# raw nested start (cs): /' $raw
-median_ms() { grep "^$1 " $raw | awk '{ print $2 * 10 }' | sort -n |
-	awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'; }
+median_ms() { grep "^$1 " $raw | awk '{ print $2 * 10 }' | median; }
 note "bench: nested VM start, 1 GiB of guest RAM, medians of $rounds (ms): EGM window of 447 GiB $(median_ms egm), RFC remap $(median_ms remap), hugetlbfs 1 GiB page $(median_ms hugetlbfs)"
 is "every start was measured" "$(wc -l <$raw)" $((3 * rounds))
 check "nvgrace-egm unloads" unload_egm

@@ -474,14 +474,63 @@ static bool vma_has_flag(const void *addr, const char *flag)
 }
 #endif
 
+/* What touching a mapping cost: its faults and new page tables. */
+struct touch_cost {
+	long faults;
+	long pte_kb;
+	uint64_t entries;	/* largest huge entries touched */
+	uint64_t gibs;		/* GiBs touched */
+};
+
+/*
+ * Touches a byte every @step of [@start, @end) of @map, writing or only
+ * reading (the simulated host backs what is written, not what is read).
+ */
+static struct touch_cost touch_range(volatile uint8_t *map, uint64_t start,
+				     uint64_t end, uint64_t step, bool write)
+{
+	uint64_t entry = largest_huge_entry();
+	uint64_t last_entry = UINT64_MAX, last_gib = UINT64_MAX;
+	struct touch_cost c = { minor_faults(), page_table_kb(), 0, 0 };
+
+	for (uint64_t off = start; off < end; off += step) {
+		if (write)
+			map[off] = 1;
+		else
+			(void)map[off];
+		c.entries += off / entry != last_entry;
+		c.gibs += off / GIB != last_gib;
+		last_entry = off / entry;
+		last_gib = off / GIB;
+	}
+	c.faults = minor_faults() - c.faults;
+	c.pte_kb = page_table_kb() - c.pte_kb;
+	return c;
+}
+
+/*
+ * Huge entries: one fault per largest entry touched (four more allowed:
+ * this code's own pages and its stack may fault in on the first call), at
+ * most 16 kB of page tables per GiB touched.
+ */
+static void check_huge_cost(const struct touch_cost *c, const char *what)
+{
+	tap_ok(c->faults >= (long)c->entries && c->faults <= (long)c->entries + 4,
+	       "%s: %ld faults for %" PRIu64 " entries of %" PRIu64 " MiB touched",
+	       what, c->faults, c->entries, largest_huge_entry() / MIB);
+	tap_ok(c->pte_kb <= 16 * (long)c->gibs,
+	       "%s: %ld kB of page tables for %" PRIu64 " GiB touched (16 kB a GiB at most)",
+	       what, c->pte_kb, c->gibs);
+}
+
 static void test_entry_costs(int fd, uint64_t size, uint64_t base,
 			     const char *expect)
 {
-	uint64_t entry = largest_huge_entry();
-	uint64_t blocks = size / entry, pages = size / PAGE;
+	uint64_t entry = largest_huge_entry(), pages = size / PAGE;
 	/* A page-table page of 8-byte entries per PAGE * PAGE / 8 bytes. */
 	long pte_kb_per_mib = (long)(MIB / PAGE * 8 / 1024);
 	long faults, pte_kb, pte_before = page_table_kb();
+	struct touch_cost cost;
 	volatile uint8_t *map;
 
 	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -491,19 +540,15 @@ static void test_entry_costs(int fd, uint64_t size, uint64_t base,
 		tap_ok(((uintptr_t)map - base) % entry == 0,
 		       "get_unmapped_area placed it congruent to %" PRIu64 " MiB (%p)",
 		       entry / MIB, (void *)map);
-	faults = minor_faults();
-	for (uint64_t off = 0; off < size; off += PAGE)
-		map[off] = 1;
-	faults = minor_faults() - faults;
+	/* Remap mode fills the page tables in mmap() itself. */
 	pte_kb = page_table_kb() - pte_before;
+	cost = touch_range(map, 0, size, PAGE, true);
+	faults = cost.faults;
+	pte_kb += cost.pte_kb;
 	tap_note("%s: touching %" PRIu64 " MiB took %ld faults and added %ld kB of page tables",
 		 expect, size / MIB, faults, pte_kb);
 	if (!strcmp(expect, "huge")) {
-		tap_ok(faults <= (long)blocks + 2,
-		       "huge: at most N+2 faults for N blocks of %" PRIu64 " MiB (%ld)",
-		       entry / MIB, faults);
-		tap_ok(pte_kb <= 16 * (long)(size / GIB ? size / GIB : 1),
-		       "huge: at most 16 kB of page tables per GiB (%ld kB)", pte_kb);
+		check_huge_cost(&cost, "huge: every page written");
 	} else if (!strcmp(expect, "4k")) {
 		tap_ok(faults >= (long)pages, "4k: a fault per page (%ld)", faults);
 		tap_ok(pte_kb >= (long)(size / MIB) * pte_kb_per_mib * 9 / 10,
@@ -1206,37 +1251,6 @@ static double best_mmap_ms(int fd, uint64_t len)
 }
 
 /*
- * Reads a byte every @step in [@start, @end) of @map and checks the cost:
- * one fault per largest entry touched (four more allowed: this code's own
- * pages and its stack may fault in on the first call), at most 16 kB of
- * page tables per GiB touched. Reads only: the simulated host backs what
- * is written, not what is read.
- */
-static void test_touch_cost(volatile uint8_t *map, uint64_t start, uint64_t end,
-			    uint64_t step, const char *what)
-{
-	uint64_t entry = largest_huge_entry(), entries = 0, gibs = 0;
-	uint64_t last_entry = UINT64_MAX, last_gib = UINT64_MAX;
-	long faults = minor_faults(), pte_kb = page_table_kb();
-
-	for (uint64_t off = start; off < end; off += step) {
-		(void)map[off];
-		entries += off / entry != last_entry;
-		gibs += off / GIB != last_gib;
-		last_entry = off / entry;
-		last_gib = off / GIB;
-	}
-	faults = minor_faults() - faults;
-	pte_kb = page_table_kb() - pte_kb;
-	tap_ok(faults >= (long)entries && faults <= (long)entries + 4,
-	       "%s: %ld faults for %" PRIu64 " entries of %" PRIu64 " MiB touched",
-	       what, faults, entries, entry / MIB);
-	tap_ok(pte_kb <= 16 * (long)gibs,
-	       "%s: %ld kB of page tables for %" PRIu64 " GiB touched (16 kB a GiB at most)",
-	       what, pte_kb, gibs);
-}
-
-/*
  * A GB200-sized region (gb200-2s-full): seeking to its end, mapping all of
  * it as fast as 1 GiB, touching a 4 GiB window at its far end and one byte
  * every 16 GiB across it, then unbinding @pdev with all of it mapped.
@@ -1245,6 +1259,7 @@ static int test_at_size(const char *dev, uint64_t size, const char *pdev)
 {
 	int fd = open(dev, O_RDWR);
 	double whole_ms, gib_ms;
+	struct touch_cost cost;
 	volatile uint8_t *map;
 	uint64_t value;
 
@@ -1261,9 +1276,10 @@ static int test_at_size(const char *dev, uint64_t size, const char *pdev)
 	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (!tap_ok(map != MAP_FAILED, "map the whole region"))
 		return 1;
-	test_touch_cost(map, size - 4 * GIB, size, 2 * MIB,
-			"the last 4 GiB, every 2 MiB");
-	test_touch_cost(map, 0, size, 16 * GIB, "every 16 GiB of the region");
+	cost = touch_range(map, size - 4 * GIB, size, 2 * MIB, false);
+	check_huge_cost(&cost, "the last 4 GiB, every 2 MiB");
+	cost = touch_range(map, 0, size, 16 * GIB, false);
+	check_huge_cost(&cost, "every 16 GiB of the region");
 	tap_ok(write_file(DRIVER_DIR "/unbind", pdev),
 	       "unbind %s with all of it mapped", pdev);
 	tap_ok(probe_read((volatile uint64_t *)(map + size - 8), &value) == SIGBUS,

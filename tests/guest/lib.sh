@@ -39,6 +39,15 @@ fails() {
 	! "$@"
 }
 
+uptime_cs() { # centiseconds since boot
+	sed 's/^\([0-9]*\)\.\([0-9][0-9]\).*/\1\2/' /proc/uptime
+}
+
+# median: the median of the numbers on stdin, one a line ("-" for none).
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'
+}
+
 # is DESCRIPTION GOT EXPECTED
 is() {
 	if [ "$2" = "$3" ]; then
@@ -217,28 +226,59 @@ bind_gpus_to_vfio() {
 	done
 }
 
+# expected_retired_list PXM BLOCK: the table's entries inside the region, rounded
+# to their physical BLOCK, sorted, neighbours merged; "OFFSET SIZE" lines as
+# sysfs has them.
+expected_retired_list() {
+	base=$(region_var "$1" BASE)
+	size=$(region_var "$1" SIZE)
+	for a in $(region_var "$1" RETIRED_ENTRIES); do
+		printf '%d\n' "$a"
+	done | awk -v base="$base" -v size="$size" -v block="$2" '
+		$1 >= base && $1 < base + size {
+			b = $1 - $1 % block; print (b < base ? base : b) - base
+		}' | sort -n -u | awk -v base="$base" -v size="$size" -v block="$2" '
+		# busybox awk prints %x through a 32-bit int: 16 bits at a time.
+		function hex(v) {
+			return sprintf("0x%04x%04x%04x%04x", int(v / 281474976710656),
+				int(v / 4294967296) % 65536, int(v / 65536) % 65536, v % 65536)
+		}
+		function emit() { if (n) print hex(start), hex(end - start) }
+		{
+			# Blocks are aligned in physical memory, clipped to the region.
+			len = block - (base + $1) % block
+			if (size - $1 < len) len = size - $1
+			if (n && $1 <= end) { if ($1 + len > end) end = $1 + len; next }
+			emit(); start = $1; end = $1 + len; n = 1
+		}
+		END { emit() }'
+}
+
 # start_payload_vm QEMU ARGS...: starts QEMU from the host's root (or the
 # newest QEMU's, see mount_newest_qemu_root), in the
 # background, with a payload as its kernel ($PAYLOAD, by default
 # tests/guest/nested-payload.S) and ARGS for the machine and memory; waits
 # up to 3 minutes for the payload's report ("!", or "?" for a failure) on
-# its serial port (/tmp/vm-serial.log). Sets $vm; QEMU's own output goes to
+# its serial port (/tmp/vm-serial.log). Sets $vm, and $vm_start_cs to the
+# centiseconds from QEMU's start to the report; QEMU's own output goes to
 # /tmp/qemu.log.
 start_payload_vm() {
 	qemu=$1
 	shift
 	rm -f /tmp/vm-serial.log /tmp/qemu.pid
+	t0=$(uptime_cs)
 	chroot "${NESTED_ROOT:-/host}" "$qemu" -accel tcg -nodefaults -display none -no-reboot \
 		"$@" -kernel "/mnt/tests/${PAYLOAD:-nested-payload.elf}" \
 		-serial file:/tmp/vm-serial.log -pidfile /tmp/qemu.pid \
 		>/tmp/qemu.log 2>&1 &
 	vm=$!
 	i=0
-	while [ $i -lt 180 ] && ! grep -q '[!?]' /tmp/vm-serial.log 2>/dev/null; do
+	while [ $i -lt 1800 ] && ! grep -q '[!?]' /tmp/vm-serial.log 2>/dev/null; do
 		kill -0 $vm 2>/dev/null || break
-		sleep 1
+		sleep 0.1
 		i=$((i + 1))
 	done
+	vm_start_cs=$(($(uptime_cs) - t0))
 }
 
 stop_payload_vm() {

@@ -10,35 +10,12 @@ params=/sys/module/nvgrace_egm/parameters
 page=$(egm-retired-test page-size)
 case $KSERIES in 6.1) fault_entries=4k ;; *) fault_entries=huge ;; esac
 
-# expected_list PXM BLOCK: the table's entries inside the region, rounded
-# to their physical BLOCK, sorted, neighbours merged; "OFFSET SIZE" lines as
-# sysfs has them.
-expected_list() {
-	base=$(region_var "$1" BASE)
-	size=$(region_var "$1" SIZE)
-	for a in $(region_var "$1" RETIRED_ENTRIES); do
-		printf '%d\n' "$a"
-	done | awk -v base="$base" -v size="$size" -v block="$2" '
-		$1 >= base && $1 < base + size {
-			b = $1 - $1 % block; print (b < base ? base : b) - base
-		}' | sort -n -u | awk -v base="$base" -v size="$size" -v block="$2" '
-		function emit() { if (n) printf "0x%016x 0x%016x\n", start, end - start }
-		{
-			# Blocks are aligned in physical memory, clipped to the region.
-			len = block - (base + $1) % block
-			if (size - $1 < len) len = size - $1
-			if (n && $1 <= end) { if ($1 + len > end) end = $1 + len; next }
-			emit(); start = $1; end = $1 + len; n = 1
-		}
-		END { emit() }'
-}
-
 check_lists() { # check_lists BLOCK: as retired_block_size=BLOCK gives them
 	block=$(($1 > page ? $1 : page))
 	for dev in $EXPECT_DEVICES; do
 		pxm=${dev#egm}
 		sys=/sys/class/egm/$dev
-		want=$(expected_list "$pxm" "$block")
+		want=$(expected_retired_list "$pxm" "$block")
 		lines=$(echo "$want" | grep -c .)
 		entries=$(region_var "$pxm" RETIRED_ENTRIES | wc -w)
 		is "$dev: retired_block_size" "$(cat $sys/retired_block_size)" "$block"
@@ -73,7 +50,7 @@ runtime_offset() {
 # Mark retired blocks in physical memory first: the scrub must skip them.
 if [ -n "$faulty" ]; then
 	pxm=${faulty#egm}
-	first=$(expected_list "$pxm" 65536 | head -n1)
+	first=$(expected_retired_list "$pxm" 65536 | head -n1)
 	marked=$(( $(region_var "$pxm" BASE) + ${first%% *} ))
 	marked_len=$(( ${first##* } ))
 	egm-retired-test fill-phys $marked $marked_len

@@ -37,9 +37,9 @@ for round in 1 2 3 4 5; do
 	done
 done
 sed 's/^/# scrub (device, MiB\/s, workers): /' /tmp/scrubs
-median() { grep "^$1 " /tmp/scrubs | cut -d' ' -f2 | sort -n | sed -n 3p; }
-s=$(median $small)
-b=$(median $big)
+median_mib_s() { grep "^$1 " /tmp/scrubs | cut -d' ' -f2 | median; }
+s=$(median_mib_s $small)
+b=$(median_mib_s $big)
 check "every scrub had two workers" sh -c "! grep -qv ' 2$' /tmp/scrubs"
 check "8 GiB scrubs at the rate of 1 GiB, within 15% ($b and $s MiB/s)" \
 	test $((b * 100)) -ge $((s * 85)) -a $((b * 100)) -le $((s * 115))

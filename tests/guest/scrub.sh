@@ -9,10 +9,6 @@ size=$(region_var "$pxm" SIZE)
 sys=/sys/class/egm/$dev
 params=/sys/module/nvgrace_egm/parameters
 
-uptime_cs() { # centiseconds since boot
-	sed 's/^\([0-9]*\)\.\([0-9][0-9]\).*/\1\2/' /proc/uptime
-}
-
 check "nvgrace-egm loads" load_egm
 state=$(cat $sys/scrub_state)
 check "the probe starts a scrub (state $state)" \
