@@ -20,11 +20,11 @@
 #include <linux/workqueue.h>
 
 /*
- * Kbuild defines EGM_HAVE_PFN_ADDRESS_SPACE when the kernel tells drivers
- * of poisoned PFN-map memory (register_pfn_address_space with
- * pfn_to_vma_pgoff).
+ * Kernels that tell drivers of poisoned PFN-map memory
+ * (register_pfn_address_space with pfn_to_vma_pgoff) have its header:
+ * Kbuild defines EGM_HAVE_MEMORY_FAILURE_H when it exists.
  */
-#if defined(EGM_HAVE_PFN_ADDRESS_SPACE) && IS_ENABLED(CONFIG_MEMORY_FAILURE)
+#if defined(EGM_HAVE_MEMORY_FAILURE_H) && IS_ENABLED(CONFIG_MEMORY_FAILURE)
 #define EGM_MEMORY_FAILURE_NOTIFY
 #include <linux/memory-failure.h>
 #endif

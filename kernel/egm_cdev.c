@@ -174,6 +174,7 @@ int egm_region_add_cdev(struct egm_region *region, struct device *parent)
 	region->dev.parent = parent;
 	region->dev.groups = egm_region_groups;
 	region->dev.release = egm_region_release;
+	set_dev_node(&region->dev, region->numa_node);
 	ret = dev_set_name(&region->dev, "egm%u", region->pdata->pxm);
 	if (ret)
 		goto err_put;

@@ -18,18 +18,18 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 }
 #endif
 
+/* GHES passes its memory error records on to a notifier chain from 6.2. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define EGM_HAVE_GHES_REPORT_CHAIN 0
+#else
+#define EGM_HAVE_GHES_REPORT_CHAIN 1
+#endif
+
 /* .remove returns void from 6.11; .remove_new carried that before. */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
 #define EGM_PLATFORM_REMOVE remove_new
 #else
 #define EGM_PLATFORM_REMOVE remove
-#endif
-
-/* class callbacks take a const device from 6.2. */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
-#define egm_class_dev_t struct device
-#else
-#define egm_class_dev_t const struct device
 #endif
 
 /* Symbol namespaces are string literals from 6.13. */

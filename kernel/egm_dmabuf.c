@@ -225,6 +225,7 @@ long egm_ioctl_dmabuf_export(struct egm_region *region, struct file *file,
 	struct egm_dmabuf *priv;
 	struct dma_buf *dmabuf;
 	u64 size = region->pdata->size;
+	bool stale;
 	int fd, ret;
 
 	if (!EGM_DMABUF_EXPORTS) {
@@ -274,12 +275,17 @@ long egm_ioctl_dmabuf_export(struct egm_region *region, struct file *file,
 	mutex_lock(&region->dmabufs_lock);
 	list_add(&priv->node, &region->dmabufs);
 	mutex_unlock(&region->dmabufs_lock);
-	/* A retirement or revocation may have raced the checks above. */
+	/*
+	 * A retirement or revocation may have raced the checks above, before
+	 * the list had this dma-buf. Revoked outside the region's lock, which
+	 * is never held around the reservation lock.
+	 */
 	down_read(&region->lock);
-	if (region->revoked || egm_is_retired_locked(region, req.offset,
-						     req.length))
-		egm_dmabuf_revoke_one(priv);
+	stale = region->revoked ||
+		egm_is_retired_locked(region, req.offset, req.length);
 	up_read(&region->lock);
+	if (stale)
+		egm_dmabuf_revoke_one(priv);
 
 	/* The fd goes live only once the caller has been told its number. */
 	fd = get_unused_fd_flags(O_CLOEXEC);

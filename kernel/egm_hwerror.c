@@ -24,15 +24,14 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
-/* Kbuild defines EGM_HAVE_GHES_REPORT_CHAIN when ghes.h declares it. */
-#if defined(EGM_HAVE_GHES_REPORT_CHAIN) && IS_ENABLED(CONFIG_ACPI_APEI_GHES)
+#include "egm.h"
+#include "egm_compat.h"
+
+#if EGM_HAVE_GHES_REPORT_CHAIN && IS_ENABLED(CONFIG_ACPI_APEI_GHES)
 #define EGM_GHES_REPORTS
 #include <acpi/ghes.h>
 #include <linux/cper.h>
 #endif
-
-#include "egm.h"
-#include "egm_compat.h"
 
 /* Bound regions that take runtime retirements. */
 static LIST_HEAD(egm_hwerror_regions);

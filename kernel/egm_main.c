@@ -65,9 +65,9 @@ static void __exit egm_exit(void)
 /*
  * EGM has no ACPI device of its own (its properties sit on the GPUs' nodes,
  * which have only _ADR), so nothing would load the module. The GPUs of
- * Grace hosts carry these PCI IDs (as in nvgrace-gpu): udev loads the module
- * when one appears. The driver binds no PCI device; on a host without EGM
- * it finds nothing and says so once.
+ * Grace hosts carry these PCI IDs: udev loads the module when one appears.
+ * The driver binds no PCI device; on a host without EGM it finds nothing
+ * and says so once.
  */
 static const struct pci_device_id egm_autoload_gpu_ids[] = {
 	{ PCI_DEVICE(PCI_VENDOR_ID_NVIDIA, 0x2342) },	/* GH200 120GB */

@@ -105,13 +105,13 @@ static vm_fault_t egm_huge_fault(struct vm_fault *vmf, unsigned int order)
 	struct vm_area_struct *vma = vmf->vma;
 	struct egm_region *region = vma->vm_private_data;
 	unsigned long block = PAGE_SIZE << order;
-	unsigned long addr = vmf->address & ~(block - 1);
+	unsigned long addr = ALIGN_DOWN(vmf->address, block);
 	u64 pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	unsigned long pfn = egm_region_pfn(region) + pgoff;
 	vm_fault_t ret;
 
 	if (order && (addr < vma->vm_start || addr + block > vma->vm_end ||
-		      pfn & ((1UL << order) - 1)))
+		      !IS_ALIGNED(pfn, 1UL << order)))
 		return VM_FAULT_FALLBACK;
 
 	down_read(&region->lock);
@@ -482,7 +482,7 @@ static unsigned int egm_entry_sizes(u64 *sizes)
 /*
  * Place a mapping so that its virtual address is congruent to its physical
  * address modulo the largest entry size that has at least one whole,
- * aligned block inside the requested range (device-dax does the same).
+ * aligned block inside the requested range.
  */
 unsigned long egm_get_unmapped_area(struct file *file, unsigned long addr,
 				    unsigned long len, unsigned long pgoff,

@@ -4,7 +4,7 @@
  *
  * At probe the firmware's retired-pages table (u64 count; u64 addr[4096])
  * becomes a sorted, merged set of retired blocks of the region
- * (egm_retired.c), each entry rounded to its block of retired_block_size.
+ * (egm_retired.c), each entry rounded to its retired block.
  * The region's lock protects the set: faults and readers take it shared,
  * retirement takes it exclusive. A fault on a retired block answers
  * VM_FAULT_HWPOISON, so the task gets SIGBUS with BUS_MCEERR_AR, which QEMU
@@ -22,6 +22,7 @@
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
+#include <linux/overflow.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -38,36 +39,17 @@ static_assert(offsetof(struct egm_retired_range, size) ==
 /* Runtime retirement may grow a region's set up to this many ranges. */
 #define EGM_RETIRED_MAX_RANGES (16 * EGM_RETIRED_MAX_ENTRIES)
 
-static unsigned long retired_block_size = SZ_64K;
-
-static int egm_retired_block_size_set(const char *val,
-				      const struct kernel_param *kp)
-{
-	unsigned long size;
-
-	if (kstrtoul(val, 0, &size) || !is_power_of_2(size) ||
-	    size < SZ_4K || size > SZ_1G) {
-		pr_err("retired_block_size must be a power of two from 4096 to 1073741824\n");
-		return -EINVAL;
-	}
-	WRITE_ONCE(retired_block_size, size);
-	return 0;
-}
-
-static const struct kernel_param_ops egm_retired_block_size_ops = {
-	.set = egm_retired_block_size_set,
-	.get = param_get_ulong,
-};
-module_param_cb(retired_block_size, &egm_retired_block_size_ops,
-		&retired_block_size, 0644);
-MODULE_PARM_DESC(retired_block_size,
-		 "bytes of memory each retired-page entry takes out of use (default 65536; at least the page size); read when a region is bound");
+/*
+ * Grace firmware retires memory in 64 KiB blocks: each table entry takes
+ * the block that holds it out of use (a whole page where pages are larger).
+ */
+#define EGM_RETIRED_BLOCK_SIZE SZ_64K
 
 static struct dentry *egm_debugfs_root;
 
 static u64 egm_block_size(void)
 {
-	return egm_retired_block_bytes(READ_ONCE(retired_block_size), PAGE_SIZE);
+	return egm_retired_block_bytes(EGM_RETIRED_BLOCK_SIZE, PAGE_SIZE);
 }
 
 /*
@@ -162,6 +144,7 @@ static u32 egm_nr_load_retired, egm_load_retired_capacity;
 static int egm_parse_load_range(char *text, u64 *phys, u64 *len)
 {
 	char *plus = strchr(text, '+');
+	u64 last;
 	int ret = 0;
 
 	*len = 1;
@@ -173,7 +156,7 @@ static int egm_parse_load_range(char *text, u64 *phys, u64 *len)
 		ret = kstrtou64(text, 0, phys);
 	if (plus)
 		*plus = '+';
-	if (!ret && (!*len || *phys + *len - 1 < *phys))
+	if (!ret && (!*len || check_add_overflow(*phys, *len - 1, &last)))
 		ret = -EINVAL;
 	return ret;
 }

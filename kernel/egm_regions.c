@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Grouping and validation of firmware-described EGM regions. See
- * egm_regions.h: this file must stay free of kernel services.
+ * egm_regions.h: this file uses only kernel library helpers.
  */
+#include <linux/align.h>
+#include <linux/overflow.h>
+
 #include "egm_regions.h"
 #include "egm_retired.h"
 
@@ -12,33 +15,6 @@ const char *const egm_prop_names[EGM_NR_PROPS] = {
 	[EGM_PROP_SIZE] = "nvidia,egm-size",
 	[EGM_PROP_RETIRED_TABLE] = "nvidia,egm-retired-pages-data-base",
 };
-
-const char *egm_verdict_str(enum egm_verdict verdict)
-{
-	switch (verdict) {
-	case EGM_REGION_OK:
-		return "ok";
-	case EGM_REGION_MISSING_PROP:
-		return "missing property";
-	case EGM_REGION_DISAGREE:
-		return "GPUs disagree";
-	case EGM_REGION_BAD_PXM:
-		return "proximity domain out of range";
-	case EGM_REGION_ZERO_SIZE:
-		return "zero size";
-	case EGM_REGION_UNALIGNED:
-		return "not page-aligned";
-	case EGM_REGION_OVERFLOW:
-		return "base + size overflows";
-	case EGM_REGION_OVERLAP:
-		return "overlaps another region";
-	case EGM_REGION_NO_RETIRED_TABLE:
-		return "retired-pages table address is 0";
-	case EGM_REGION_RETIRED_TABLE_IN_EGM:
-		return "retired-pages table inside EGM memory";
-	}
-	return "unknown";
-}
 
 static int egm_find_region(const struct egm_fw_region *regions,
 			   unsigned int nr_regions, u64 pxm)
@@ -85,15 +61,17 @@ static void egm_check_member(struct egm_fw_region *region,
 
 static void egm_check_range(struct egm_fw_region *region, u64 page_size)
 {
+	u64 end;
+
 	if (region->verdict != EGM_REGION_OK)
 		return;
 	if (region->pxm > EGM_MAX_PXM)
 		region->verdict = EGM_REGION_BAD_PXM;
 	else if (!region->size)
 		region->verdict = EGM_REGION_ZERO_SIZE;
-	else if ((region->base | region->size) & (page_size - 1))
+	else if (!IS_ALIGNED(region->base | region->size, page_size))
 		region->verdict = EGM_REGION_UNALIGNED;
-	else if (region->base + region->size < region->base)
+	else if (check_add_overflow(region->base, region->size, &end))
 		region->verdict = EGM_REGION_OVERFLOW;
 }
 
@@ -273,9 +251,9 @@ u64 egm_placement_alignment(u64 phys, u64 len, const u64 *entry_sizes,
 
 	for (i = 0; i < nr_sizes; i++) {
 		u64 size = entry_sizes[i];
-		u64 first_block = (phys + size - 1) & ~(size - 1);
+		u64 first_block = ALIGN(phys, size), sum;
 
-		if (len + size > len && first_block >= phys &&
+		if (!check_add_overflow(len, size, &sum) && first_block >= phys &&
 		    first_block < phys + len && phys + len - first_block >= size)
 			return size;
 	}

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * EGM regions as firmware describes them: the properties of each GPU's ACPI
- * node, grouped by proximity domain and checked. Pure logic, no kernel
- * services, so host unit tests and fuzzers build the very same file.
+ * node, grouped by proximity domain and checked. Pure logic: it uses only
+ * kernel library helpers, so that host tests can build the same file.
  */
 #ifndef EGM_REGIONS_H
 #define EGM_REGIONS_H
 
-/* Host builds find a stand-in in tests/include/. */
 #include <linux/types.h>
 
 enum egm_prop {
@@ -86,6 +85,5 @@ static inline u64 egm_table_entry_size(unsigned int page_shift,
 
 u64 egm_placement_alignment(u64 phys, u64 len, const u64 *entry_sizes,
 			    unsigned int nr_sizes);
-const char *egm_verdict_str(enum egm_verdict verdict);
 
 #endif /* EGM_REGIONS_H */

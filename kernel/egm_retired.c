@@ -3,49 +3,19 @@
  * Retired pages: from the firmware's list of physical addresses to a sorted,
  * merged set of retired blocks of one region. Pure C; see egm_retired.h.
  */
+#include <linux/align.h>
+#include <linux/log2.h>
+#include <linux/minmax.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+
 #include "egm_retired.h"
 
-static bool egm_is_power_of_two(u64 n)
+static int egm_range_offset_cmp(const void *a, const void *b)
 {
-	return n && !(n & (n - 1));
-}
+	const struct egm_retired_range *x = a, *y = b;
 
-static void egm_swap_ranges(struct egm_retired_range *a,
-			    struct egm_retired_range *b)
-{
-	struct egm_retired_range t = *a;
-
-	*a = *b;
-	*b = t;
-}
-
-/* Heapsort by offset: in place, no allocation, O(n log n) worst case. */
-static void egm_sift_down(struct egm_retired_range *r, u32 root, u32 n)
-{
-	for (;;) {
-		u32 child = 2 * root + 1;
-
-		if (child >= n)
-			return;
-		if (child + 1 < n && r[child + 1].offset > r[child].offset)
-			child++;
-		if (r[root].offset >= r[child].offset)
-			return;
-		egm_swap_ranges(&r[root], &r[child]);
-		root = child;
-	}
-}
-
-static void egm_sort_ranges(struct egm_retired_range *r, u32 n)
-{
-	u32 i;
-
-	for (i = n / 2; i-- > 0;)
-		egm_sift_down(r, i, n);
-	for (i = n; i-- > 1;) {
-		egm_swap_ranges(&r[0], &r[i]);
-		egm_sift_down(r, 0, i);
-	}
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
 /* Merges overlapping and touching neighbours of a sorted array. */
@@ -70,20 +40,20 @@ static u32 egm_merge_ranges(struct egm_retired_range *r, u32 n)
 
 u64 egm_retired_block_bytes(u64 requested, u64 page_size)
 {
-	return requested > page_size ? requested : page_size;
+	return max(requested, page_size);
 }
 
 struct egm_retired_range egm_retired_block_of(u64 phys, u64 base, u64 size,
 					      u64 block_size)
 {
-	u64 block = phys & ~(block_size - 1);
-	u64 first = block > base ? block : base;
+	u64 block = ALIGN_DOWN(phys, block_size);
+	u64 first = max(block, base);
 	u64 len = block_size - (first - block);
 	u64 room = size - (first - base);
 
 	return (struct egm_retired_range){
 		.offset = first - base,
-		.size = len < room ? len : room,
+		.size = min(len, room),
 	};
 }
 
@@ -94,7 +64,7 @@ int egm_retired_build(const u64 *addrs, u64 count, u64 base, u64 size,
 	u32 i, n = 0;
 
 	*stats = (struct egm_retired_stats){ 0 };
-	if (count > EGM_RETIRED_MAX_ENTRIES || !egm_is_power_of_two(block_size))
+	if (count > EGM_RETIRED_MAX_ENTRIES || !is_power_of_2(block_size))
 		return -1;
 	stats->entries = count;
 	for (i = 0; i < count; i++) {
@@ -106,7 +76,7 @@ int egm_retired_build(const u64 *addrs, u64 count, u64 base, u64 size,
 		out[n++] = egm_retired_block_of(addrs[i], base, size,
 						block_size);
 	}
-	egm_sort_ranges(out, n);
+	sort(out, n, sizeof(*out), egm_range_offset_cmp, NULL);
 	stats->ranges = egm_merge_ranges(out, n);
 	return 0;
 }
@@ -188,7 +158,7 @@ int egm_retired_insert(struct egm_retired_range *set, u32 nr, u32 max,
 		       u64 offset, u64 size)
 {
 	u64 end = offset + size;
-	u32 lo = 0, hi = nr, j;
+	u32 lo = 0, hi = nr;
 
 	if (!size)
 		return nr;
@@ -215,8 +185,8 @@ int egm_retired_insert(struct egm_retired_range *set, u32 nr, u32 max,
 	} else {
 		if (nr == max)
 			return -1;
-		for (j = nr++; j > lo; j--)
-			set[j] = set[j - 1];
+		memmove(&set[lo + 1], &set[lo], (nr - lo) * sizeof(*set));
+		nr++;
 		set[lo].offset = offset;
 		set[lo].size = size;
 	}

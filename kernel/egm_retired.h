@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Retired pages: the firmware table parsed into a sorted set of retired
- * blocks of a region. Pure C with no kernel dependencies, shared by the
- * module, the host unit tests and the fuzzer.
+ * blocks of a region. Pure logic: it uses only kernel library helpers, so
+ * that host tests can build the same file.
  */
 #ifndef EGM_RETIRED_H
 #define EGM_RETIRED_H

@@ -116,10 +116,10 @@ static struct workqueue_struct *egm_scrub_wq;
 
 #ifdef EGM_TESTING
 /*
- * Testing builds only (make kmod; the shipped module has no such switch):
- * the simulated host backs a GB200-sized region only where it is written,
- * so zeroing all of it would exhaust the host. Loading with it set taints
- * the kernel (TAINT_TEST) and says so.
+ * Testing builds only (EGM_TESTING; the shipped module has no such switch):
+ * regions are handed out without zeroing, for test hosts that back a
+ * region's memory only where it is written. Loading with it set taints the
+ * kernel (TAINT_TEST) and says so.
  */
 static bool testing_contents_unknown;
 module_param(testing_contents_unknown, bool, 0444);

@@ -27,7 +27,7 @@ static ssize_t size_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(size);
 
-/* The RFC's spelling of the size, which KubeVirt reads. */
+/* The size in hexadecimal, under the name KubeVirt reads. */
 static ssize_t egm_size_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
 {
@@ -56,7 +56,7 @@ static ssize_t scrub_node_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(scrub_node);
 
-/* NVIDIA's contract with KubeVirt and libvirt: one PCI address per line. */
+/* The format KubeVirt and libvirt parse: one PCI address per line. */
 static ssize_t gpu_devices_show(struct device *dev,
 				struct device_attribute *attr, char *buf)
 {

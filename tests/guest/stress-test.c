@@ -1001,7 +1001,6 @@ static void controller(const char *module)
 		{ "scrub_threads", "1" }, { "scrub_threads", "99999" },
 		{ "scrub_threads", "-1" }, { "scrub_on_probe", "0" },
 		{ "scrub_on_probe", "1" }, { "scrub_on_probe", "maybe" },
-		{ "retired_block_size", "65536" }, { "retired_block_size", "3" },
 	};
 
 	seed(4);

@@ -3,9 +3,9 @@
  * nvgrace-egm: the ioctl interface of /dev/egmN, the Extended GPU Memory
  * regions of NVIDIA Grace hosts. Documented in docs/userspace-api/egm.rst.
  *
- * Binary compatible with the interface NVIDIA's RFC posted and NVIDIA's QEMU
- * uses, whose names (EGM_BAD_PAGES_LIST, struct egm_bad_pages_*) are defined
- * here too, so that code written against NVIDIA's header builds.
+ * EGM_BAD_PAGES_LIST and struct egm_bad_pages_* are other names for
+ * EGM_RETIRED_PAGES_LIST and its structures, with the same numbers and
+ * layout, for user space (QEMU) written against those names.
  */
 #ifndef _UAPI_LINUX_EGM_H
 #define _UAPI_LINUX_EGM_H
@@ -43,7 +43,7 @@ struct egm_retired_pages_list {
 
 #define EGM_RETIRED_PAGES_LIST _IO(EGM_TYPE, EGM_BASE + 0)
 
-/* NVIDIA's names for EGM_RETIRED_PAGES_LIST and its argument: same layout. */
+/* Other names for EGM_RETIRED_PAGES_LIST and its argument: same layout. */
 struct egm_bad_pages_info {
 	__aligned_u64 offset;
 	__aligned_u64 size;
@@ -63,7 +63,7 @@ struct egm_bad_pages_list {
  * Exports [@offset, @offset + @length) of the open region as a dma-buf for
  * in-kernel peer-to-peer importers that can be told to unmap (RDMA's
  * dma-buf umem); returns its fd (O_CLOEXEC) in @fd.
- * @argsz is sizeof(struct egm_dma_buf_export); @flags and @pad are 0;
+ * @argsz is sizeof(struct egm_dmabuf_export); @flags and @pad are 0;
  * @offset and @length are page-aligned and inside the region. The dma-buf
  * keeps the region held; it is revoked (importers get move_notify, maps
  * fail) when the region is unbound or a block inside the range is retired.
