@@ -14,7 +14,7 @@ user_ignores=PREFER_KERNEL_TYPES,BIT_MACRO,VOLATILE,STRCPY,CAMELCASE,PREFER_DEFI
 report=$( {
 	run $(ls kernel/*.[ch] | grep -v egm_compat.h)
 	run --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON kernel/egm_compat.h
-	run --ignore "$user_ignores" $(git ls-files '*.c' '*.h' | grep -v '^kernel/')
+	run --ignore "$user_ignores" $(git ls-files --cached --others --exclude-standard '*.c' '*.h' | grep -v '^kernel/')
 } )
 if [ -n "$report" ]; then
 	echo "$report"
