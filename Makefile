@@ -48,12 +48,16 @@ deps:
 	scripts/install-deps.sh
 
 # Test modules: the importer of EGM dma-bufs (the in-guest dma-buf test),
-# and the driver built with its test-only switches (EGM_TESTING) as
-# nvgrace-egm-testing.ko, for platforms larger than this machine can back.
+# the driver built with its test-only switches (EGM_TESTING) as
+# nvgrace-egm-testing.ko, for platforms larger than this machine can back,
+# and the benchmark's baseline (bench/kmod, the RFC's mapping and zeroing).
 kmod: $(KERNEL_STAMP)
-	@mkdir -p $(BUILD)/kmod/$(KVER) $(BUILD)/kmod-testing/$(KVER)
+	@mkdir -p $(BUILD)/kmod/$(KVER) $(BUILD)/kmod-testing/$(KVER) $(BUILD)/kmod-bench/$(KVER)
 	@cp tests/kmod/Kbuild tests/kmod/*.c kernel/egm_compat.h $(BUILD)/kmod/$(KVER)/
 	$(KBUILD_ROOT) $(MAKE) -s -C $(KTREE) M=$(BUILD)/kmod/$(KVER) modules
+	@cp bench/kmod/Kbuild bench/kmod/*.c $(BUILD)/kmod-bench/$(KVER)/
+	$(KBUILD_ROOT) $(MAKE) -s -C $(KTREE) M=$(BUILD)/kmod-bench/$(KVER) modules
+	@cp $(BUILD)/kmod-bench/$(KVER)/egm_rfc_baseline.ko $(BUILD)/kmod/$(KVER)/
 	@cp $(KERNEL_SOURCES) $(BUILD)/kmod-testing/$(KVER)/
 	@cp -r kernel/include $(BUILD)/kmod-testing/$(KVER)/
 	$(KBUILD_ROOT) $(MAKE) -s -C $(KTREE) M=$(BUILD)/kmod-testing/$(KVER) EGM_WERROR=1 \

@@ -1,15 +1,15 @@
 # Runs inside the simulated host (make bench, platform gb200-2s-full): a
 # nested VM's start, from QEMU's start to its payload's report, on a 1 GiB
 # window of a 447 GiB region (egmctl qemu-args with size= cut to 1 GiB),
-# against the same VM on the RFC's 4 KiB remap mapping of that window and
-# on a 1 GiB hugetlbfs page (what a user would pick instead), alternating,
+# against the same VM on the RFC's 4 KiB mapping of that window
+# (bench/kmod/egm_rfc_baseline.ko on the same memory) and on a 1 GiB
+# hugetlbfs page (what a user would pick instead), alternating,
 # medians of the rounds.
 . ./lib.sh
 
 rounds=$(sed -n 's/.*egm\.bench_rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
 rounds=${rounds:-5}
 dev=egm4
-params=/sys/module/nvgrace_egm/parameters
 raw=/tmp/nested.raw
 gib=$((1 << 30))
 hugepages=/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages
@@ -33,14 +33,31 @@ check "one 1 GiB huge page for the hugetlbfs VM (hugepages=1 at boot)" \
 	test "$(cat $hugepages)" = 1
 mkdir -p /tmp/huge
 check "hugetlbfs with 1 GiB pages" mount -t hugetlbfs -o pagesize=1G none /tmp/huge
+base=$(cat /sys/class/egm/$dev/base)
+egm_bytes=$(cat /sys/class/egm/$dev/size)
+rfc_args=$(echo "$args" | sed "s|mem-path=/dev/$dev,|mem-path=/dev/egm_rfc_baseline,|")
+
+# One module holds the region at a time.
+use_rfc_baseline() {
+	[ -e /dev/egm_rfc_baseline ] && return
+	unload_egm || fail "nvgrace-egm unloads for the RFC baseline"
+	insmod /egm/egm_rfc_baseline.ko base="$base" size="$egm_bytes" ||
+		fail "egm_rfc_baseline loads on [$base +$egm_bytes]"
+}
+use_egm() {
+	[ -e /dev/$dev ] && return
+	rmmod egm_rfc_baseline || fail "egm_rfc_baseline unloads"
+	load_egm || fail "nvgrace-egm loads again"
+}
+
 huge="-m 1024M -object memory-backend-file,id=h0,mem-path=/tmp/huge/vm,size=$gib,share=on,prealloc=on,align=$gib -numa node,nodeid=0,memdev=h0"
 
 rm -f $raw
 for round in $(seq 0 "$rounds"); do
-	for mode in egm remap hugetlbfs; do
+	for mode in egm rfc hugetlbfs; do
 		case $mode in
-		egm) echo auto >$params/map_mode; a=$args ;;
-		remap) echo remap >$params/map_mode; a=$args ;;
+		egm) use_egm; a=$args ;;
+		rfc) use_rfc_baseline; a=$rfc_args ;;
 		hugetlbfs) a=$huge; rm -f /tmp/huge/vm ;;
 		esac
 		# shellcheck disable=SC2086
@@ -49,9 +66,9 @@ for round in $(seq 0 "$rounds"); do
 		[ "$round" -eq 0 ] || echo "$mode $cs" >>$raw
 	done
 done
-echo auto >$params/map_mode
+use_egm
 sed 's/^/# raw nested start (cs): /' $raw
 median_ms() { grep "^$1 " $raw | awk '{ print $2 * 10 }' | median; }
-note "bench: nested VM start, 1 GiB of guest RAM, medians of $rounds (ms): EGM window of 447 GiB $(median_ms egm), RFC remap $(median_ms remap), hugetlbfs 1 GiB page $(median_ms hugetlbfs)"
+note "bench: nested VM start, 1 GiB of guest RAM, medians of $rounds (ms): EGM window of 447 GiB $(median_ms egm), RFC baseline $(median_ms rfc), hugetlbfs 1 GiB page $(median_ms hugetlbfs)"
 is "every start was measured" "$(wc -l <$raw)" $((3 * rounds))
 check "nvgrace-egm unloads" unload_egm

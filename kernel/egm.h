@@ -61,12 +61,6 @@ static inline bool egm_pdata_holds(const struct egm_platform_data *pdata,
 	return phys >= pdata->base && phys - pdata->base < pdata->size;
 }
 
-/* An mm that made a remap-mode mapping; see egm_mmap.c. */
-struct egm_remap_mm {
-	struct list_head node;
-	struct mm_struct *mm;
-};
-
 enum egm_scrub_state {
 	EGM_SCRUB_DIRTY,
 	EGM_SCRUB_SCRUBBING,
@@ -107,7 +101,6 @@ struct egm_region {
 	wait_queue_head_t scrub_wait;
 	struct egm_scrub_worker *scrub_workers;	/* nr_cpu_ids of them */
 	unsigned int scrub_nr_workers;
-	int scrub_method;
 	ktime_t scrub_started;
 	atomic_t scrub_running;		/* workers not yet done */
 	atomic64_t scrub_done;		/* bytes zeroed so far */
@@ -120,7 +113,6 @@ struct egm_region {
 	u32 retired_capacity;
 	u32 retired_table_entries;	/* what firmware's count said */
 	u64 retired_block_size;
-	struct mutex retire_lock;	/* one runtime retirement at a time */
 	struct mutex dmabufs_lock;	/* protects dmabufs */
 	struct list_head dmabufs;	/* exported, see egm_dmabuf.c */
 	struct dentry *debugfs;
@@ -130,63 +122,31 @@ struct egm_region {
 	bool pfn_space_registered;
 #endif
 
-	spinlock_t remap_lock;		/* protects remap_mms */
-	struct list_head remap_mms;	/* struct egm_remap_mm */
-
 	/* Under egm_regions_lock: which GPUs have a link right now. */
 	struct pci_dev **linked_gpus;
 };
+
+/* Does a retired block lie in [@offset, @offset + @len)? Under @lock. */
+static inline bool egm_is_retired_locked(const struct egm_region *region,
+					 u64 offset, u64 len)
+{
+	lockdep_assert_held(&region->lock);
+	return egm_retired_overlaps(region->retired, region->nr_retired,
+				    offset, len);
+}
+
+/*
+ * Each file below calls only into those listed before it (docs/design.rst,
+ * "Dependency order"); egm_retired.c and egm_regions.c come first.
+ */
 
 /* egm_acpi.c */
 int egm_acpi_discover(void);
 void egm_acpi_remove_devices(void);
 bool egm_range_is_free_of_ram(u64 base, u64 size);
-const struct egm_platform_data *egm_acpi_find_region(u64 phys);
-
-/* egm_driver.c */
-extern struct platform_driver egm_platform_driver;
 bool egm_claim_is_in_reserved_memory(struct device *dev,
 				     const struct resource *claim);
-void egm_unmap_region_wb(struct egm_region *region);
-void *egm_region_kaddr(const struct egm_region *region, u64 offset, u64 *len);
-
-/* egm_cdev.c */
-int egm_cdev_init(void);
-void egm_cdev_exit(void);
-int egm_region_add_cdev(struct egm_region *region, struct device *parent);
-void egm_region_announce(struct egm_region *region);
-void egm_region_revoke(struct egm_region *region);
-void egm_region_del_cdev(struct egm_region *region);
-
-/* egm_mmap.c */
-int egm_mmap(struct file *file, struct vm_area_struct *vma);
-unsigned long egm_get_unmapped_area(struct file *file, unsigned long addr,
-				    unsigned long len, unsigned long pgoff,
-				    unsigned long flags);
-u64 egm_largest_entry_size(void);
-void egm_forget_remap_mms(struct egm_region *region, bool wait);
-void egm_wait_remap_mms(struct egm_region *region);
-
-/* egm_dmabuf.c */
-long egm_ioctl_dmabuf_export(struct egm_region *region, struct file *file,
-			     void __user *arg);
-void egm_dmabuf_revoke(struct egm_region *region, u64 offset, u64 len);
-
-/* egm_poison.c */
-void egm_poison_init(void);
-void egm_poison_exit(void);
-int egm_retired_init_region(struct device *dev, struct egm_region *region);
-void egm_retired_free(struct egm_region *region);
-bool egm_is_retired_locked(const struct egm_region *region, u64 offset,
-			   u64 len);
-u64 egm_retired_bytes(struct egm_region *region);
-int egm_retire(struct egm_region *region, u64 offset, const char *why);
-long egm_ioctl_retired_pages_list(struct egm_region *region,
-				  void __user *arg);
-void egm_poison_region_added(struct egm_region *region);
-void egm_poison_region_removed(struct egm_region *region);
-void egm_retire_unbound(u64 phys);
-bool egm_find_unapplied_retirement(struct egm_region *region, u64 *offset);
+const struct egm_platform_data *egm_acpi_find_region(u64 phys);
 
 /* egm_dma_owners.c */
 int egm_dma_owner_add(struct egm_region *region);
@@ -195,13 +155,17 @@ int egm_dma_owners_wait(bool nonblock, unsigned int tries);
 ssize_t egm_dma_owners_show(struct egm_region *region, char *buf);
 void egm_dma_owners_exit(void);
 
-/* egm_hwerror.c */
-void egm_hwerror_init(void);
-void egm_hwerror_exit(void);
-void egm_hwerror_region_added(struct egm_region *region);
-void egm_hwerror_region_removed(struct egm_region *region);
+/* egm_gpu_links.c */
+int egm_gpu_links_init(void);
+void egm_gpu_links_exit(void);
+int egm_gpu_links_add_region(struct egm_region *region);
+void egm_gpu_links_remove_region(struct egm_region *region);
+ssize_t egm_gpu_devices_show(struct egm_region *region, char *buf);
 
 /* egm_scrub.c */
+int egm_map_region_wb(struct device *dev, struct egm_region *region);
+void egm_unmap_region_wb(struct egm_region *region);
+void *egm_region_kaddr(const struct egm_region *region, u64 offset, u64 *len);
 int egm_scrub_init(void);
 void egm_scrub_exit(void);
 int egm_scrub_init_region(struct egm_region *region);
@@ -212,14 +176,47 @@ void egm_scrub_stop(struct egm_region *region);
 const char *egm_scrub_state_name(enum egm_scrub_state state);
 u64 egm_scrub_throughput_mib(const struct egm_region *region);
 
+/* egm_mmap.c */
+int egm_mmap(struct file *file, struct vm_area_struct *vma);
+unsigned long egm_get_unmapped_area(struct file *file, unsigned long addr,
+				    unsigned long len, unsigned long pgoff,
+				    unsigned long flags);
+u64 egm_largest_entry_size(void);
+
+/* egm_dmabuf.c */
+long egm_ioctl_dmabuf_export(struct egm_region *region, struct file *file,
+			     void __user *arg);
+void egm_dmabuf_revoke(struct egm_region *region, u64 offset, u64 len);
+
 /* egm_sysfs.c */
 extern const struct attribute_group *egm_region_groups[];
 
-/* egm_gpu_links.c */
-int egm_gpu_links_init(void);
-void egm_gpu_links_exit(void);
-int egm_gpu_links_add_region(struct egm_region *region);
-void egm_gpu_links_remove_region(struct egm_region *region);
-ssize_t egm_gpu_devices_show(struct egm_region *region, char *buf);
+/* egm_cdev.c */
+int egm_cdev_init(void);
+void egm_cdev_exit(void);
+int egm_region_add_cdev(struct egm_region *region, struct device *parent);
+void egm_region_announce(struct egm_region *region);
+void egm_region_revoke_range(struct egm_region *region, u64 offset, u64 len);
+void egm_region_revoke(struct egm_region *region);
+void egm_region_del_cdev(struct egm_region *region);
+
+/* egm_poison.c */
+void egm_poison_init(void);
+void egm_poison_exit(void);
+int egm_retired_init_region(struct device *dev, struct egm_region *region);
+int egm_retire(struct egm_region *region, u64 offset, const char *why);
+void egm_poison_region_added(struct egm_region *region);
+void egm_poison_region_removed(struct egm_region *region);
+void egm_retire_unbound(u64 phys);
+bool egm_find_unapplied_retirement(struct egm_region *region, u64 *offset);
+
+/* egm_hwerror.c */
+void egm_hwerror_init(void);
+void egm_hwerror_exit(void);
+void egm_hwerror_region_added(struct egm_region *region);
+void egm_hwerror_region_removed(struct egm_region *region);
+
+/* egm_driver.c */
+extern struct platform_driver egm_platform_driver;
 
 #endif /* EGM_H */

@@ -95,6 +95,28 @@ bool egm_range_is_free_of_ram(u64 base, u64 size)
 }
 
 /*
+ * The claim nests inside whatever resources already cover the range. EGM is
+ * memory firmware reserved (or did not describe at all): anything else
+ * around it, a PCI window or BAR, ACPI tables, RAM, means firmware points
+ * at another device's memory.
+ */
+bool egm_claim_is_in_reserved_memory(struct device *dev,
+				     const struct resource *claim)
+{
+	const struct resource *p;
+
+	for (p = claim->parent; p && p != &iomem_resource; p = p->parent) {
+		if (p->desc != IORES_DESC_RESERVED ||
+		    (p->flags & IORESOURCE_SYSRAM)) {
+			dev_err(dev, "%s %pR lies in '%s' %pR, not in reserved memory: refused\n",
+				claim->name, claim, p->name, p);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
  * Firmware's own memory, which a mistyped base could point at: EFI runtime
  * services code and data (reserved in iomem on arm64, like EGM itself),
  * ACPI tables and NVS, MMIO the firmware uses at run time. Zeroing it

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * /dev/egmN: exclusive open, size through llseek, mappings (egm_mmap.c),
- * and revocation. Every open file uses the region's own inode's mapping,
- * whatever device node it was opened through, so one unmap_mapping_range()
- * reaches every user mapping.
+ * the ioctls, and revocation: egm_region_revoke_range() is the one way to
+ * take memory from a region's users, mappings and dma-bufs alike. Every
+ * open file uses the region's own inode's mapping, whatever device node it
+ * was opened through, so one unmap_mapping_range() reaches every user
+ * mapping.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,10 +18,17 @@
 #include <linux/pseudo_fs.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "egm.h"
 #include "egm_compat.h"
 #include <linux/egm.h>
+
+/* The set's ranges are what the uAPI lists, byte for byte. */
+static_assert(sizeof(struct egm_retired_range) ==
+	      sizeof(struct egm_retired_pages_info));
+static_assert(offsetof(struct egm_retired_range, size) ==
+	      offsetof(struct egm_retired_pages_info, size));
 
 #define EGM_FS_MAGIC 0x45474d46	/* "EGMF" */
 
@@ -98,11 +107,55 @@ static int egm_release(struct inode *inode, struct file *file)
 		egm_scrub_start_locked(region);
 	}
 	up_write(&region->lock);
-	/* No VMA, hence no mmap() in progress, outlives the last file. */
-	if (last)
-		egm_forget_remap_mms(region, false);
 	put_device(&region->dev);
 	return 0;
+}
+
+static long egm_ioctl_retired_pages_list(struct egm_region *region,
+					 void __user *arg)
+{
+	struct egm_retired_pages_list hdr;
+	size_t minsz = offsetofend(struct egm_retired_pages_list, count);
+	struct egm_retired_range *copy = NULL;
+	u64 needed;
+	u32 n;
+	int ret = 0;
+
+	if (copy_from_user(&hdr, arg, minsz))
+		return -EFAULT;
+	if (hdr.argsz < minsz)
+		return -EINVAL;
+
+	/* Copied out of the lock: the user buffer may be EGM memory itself. */
+	down_read(&region->lock);
+	n = region->nr_retired;
+	needed = minsz + (u64)n * sizeof(struct egm_retired_pages_info);
+	if (hdr.argsz >= needed && n) {
+		copy = kvmalloc_array(n, sizeof(*copy), GFP_KERNEL);
+		if (copy)
+			memcpy(copy, region->retired, n * sizeof(*copy));
+		else
+			ret = -ENOMEM;
+	}
+	up_read(&region->lock);
+	if (ret)
+		return ret;
+
+	if (hdr.argsz < needed) {
+		hdr.argsz = needed;
+		hdr.count = 0;
+	} else {
+		struct egm_retired_pages_list __user *list = arg;
+
+		if (n && copy_to_user(list->retired_pages, copy,
+				      n * sizeof(*copy)))
+			ret = -EFAULT;
+		hdr.count = n;
+	}
+	kvfree(copy);
+	if (!ret && copy_to_user(arg, &hdr, minsz))
+		ret = -EFAULT;
+	return ret;
 }
 
 /* QEMU sizes a character device backend with lseek(fd, 0, SEEK_END). */
@@ -142,8 +195,7 @@ static void egm_region_release(struct device *dev)
 {
 	struct egm_region *region = container_of(dev, struct egm_region, dev);
 
-	egm_forget_remap_mms(region, false);
-	egm_retired_free(region);
+	kvfree(region->retired);
 	egm_unmap_region_wb(region);
 	if (region->claim) {
 		release_mem_region(region->claim->start,
@@ -167,8 +219,6 @@ int egm_region_add_cdev(struct egm_region *region, struct device *parent)
 	init_rwsem(&region->lock);
 	mutex_init(&region->dmabufs_lock);
 	INIT_LIST_HEAD(&region->dmabufs);
-	spin_lock_init(&region->remap_lock);
-	INIT_LIST_HEAD(&region->remap_mms);
 	device_initialize(&region->dev);
 	region->dev.class = &egm_class;
 	region->dev.parent = parent;
@@ -225,19 +275,42 @@ void egm_region_announce(struct egm_region *region)
 	kobject_uevent(&region->dev.kobj, KOBJ_ADD);
 }
 
-/* Zaps every user mapping; later faults get SIGBUS, new opens -ENODEV. */
+/**
+ * egm_region_revoke_range() - take a range of the region from its users
+ * @region: the region
+ * @offset: the range's first byte
+ * @len: its length; 0 for the whole region
+ *
+ * Zaps the range from every user mapping, with the whole of any huge entry
+ * that may cover it (splitting one needs the mapping's mmap_lock, which
+ * this path does not hold: the rest faults back in), and revokes every
+ * dma-buf that covers any of it. The caller has made sure, under the
+ * region's lock, that no fault or export hands the range out again.
+ */
+void egm_region_revoke_range(struct egm_region *region, u64 offset, u64 len)
+{
+	u64 base = region->pdata->base, entry = egm_largest_entry_size();
+	u64 first, last;
+
+	if (len) {
+		first = max(ALIGN_DOWN(base + offset, entry), base) - base;
+		last = min(ALIGN(base + offset + len, entry) - base,
+			   region->pdata->size);
+		unmap_mapping_range(region->inode->i_mapping, first,
+				    last - first, 1);
+	} else {
+		unmap_mapping_range(region->inode->i_mapping, 0, 0, 1);
+	}
+	egm_dmabuf_revoke(region, offset, len);
+}
+
+/* Later faults get SIGBUS, new opens -ENODEV, dma-bufs are revoked. */
 void egm_region_revoke(struct egm_region *region)
 {
-	struct address_space *mapping = region->inode->i_mapping;
-
 	down_write(&region->lock);
 	region->revoked = true;
-	unmap_mapping_range(mapping, 0, 0, 1);
 	up_write(&region->lock);
-	/* A remap-mode mmap() may have linked its VMA only after that zap. */
-	egm_forget_remap_mms(region, true);
-	unmap_mapping_range(mapping, 0, 0, 1);
-	egm_dmabuf_revoke(region, 0, 0);
+	egm_region_revoke_range(region, 0, 0);
 	egm_scrub_stop(region);
 }
 

@@ -5,100 +5,13 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/numa.h>
 #include <linux/sched.h>
-#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include "egm.h"
 #include "egm_compat.h"
-
-/*
- * The claim nests inside whatever resources already cover the range. EGM is
- * memory firmware reserved (or did not describe at all): anything else
- * around it, a PCI window or BAR, ACPI tables, RAM, means firmware points
- * at another device's memory.
- */
-bool egm_claim_is_in_reserved_memory(struct device *dev,
-				     const struct resource *claim)
-{
-	const struct resource *p;
-
-	for (p = claim->parent; p && p != &iomem_resource; p = p->parent) {
-		if (p->desc != IORES_DESC_RESERVED ||
-		    (p->flags & IORESOURCE_SYSRAM)) {
-			dev_err(dev, "%s %pR lies in '%s' %pR, not in reserved memory: refused\n",
-				claim->name, claim, p->name, p);
-			return false;
-		}
-	}
-	return true;
-}
-
-/*
- * The region's write-back kernel mapping, in pieces of this size: unmapping
- * a piece costs time in proportion to its size on some kernels (debug
- * objects check every page), so unbinding reschedules between pieces.
- */
-#define EGM_KADDR_PIECE_SHIFT	28
-#define EGM_KADDR_PIECE		BIT_ULL(EGM_KADDR_PIECE_SHIFT)
-
-/* At unbind, or at the region's release when probe failed after mapping. */
-void egm_unmap_region_wb(struct egm_region *region)
-{
-	unsigned int i;
-
-	for (i = 0; i < region->nr_kaddr_pieces; i++) {
-		memunmap(region->kaddr_pieces[i]);
-		cond_resched();
-	}
-	kvfree(region->kaddr_pieces);
-	region->kaddr_pieces = NULL;
-	region->nr_kaddr_pieces = 0;
-}
-
-/*
- * On x86 the mapping also records the write-back memory type for the
- * range, which user mappings then inherit.
- */
-static int egm_map_region_wb(struct device *dev, struct egm_region *region)
-{
-	const struct egm_platform_data *pdata = region->pdata;
-	unsigned int n = DIV_ROUND_UP_ULL(pdata->size, EGM_KADDR_PIECE);
-	u64 offset, len;
-	void *kaddr;
-
-	region->kaddr_pieces = kvcalloc(n, sizeof(void *), GFP_KERNEL);
-	if (!region->kaddr_pieces)
-		return -ENOMEM;
-	for (offset = 0; offset < pdata->size; offset += len) {
-		len = min_t(u64, pdata->size - offset, EGM_KADDR_PIECE);
-		kaddr = memremap(pdata->base + offset, len, MEMREMAP_WB);
-		if (!kaddr) {
-			dev_err(dev, "cannot map [%#llx-%#llx] write-back\n",
-				pdata->base + offset,
-				pdata->base + offset + len - 1);
-			egm_unmap_region_wb(region);
-			return -ENXIO;
-		}
-		region->kaddr_pieces[region->nr_kaddr_pieces++] = kaddr;
-	}
-	return 0;
-}
-
-/*
- * The kernel address of the region at @offset; *@len is cut to what is
- * mapped contiguously from there.
- */
-void *egm_region_kaddr(const struct egm_region *region, u64 offset, u64 *len)
-{
-	u64 in_piece = offset & (EGM_KADDR_PIECE - 1);
-
-	*len = min(*len, EGM_KADDR_PIECE - in_piece);
-	return region->kaddr_pieces[offset >> EGM_KADDR_PIECE_SHIFT] + in_piece;
-}
 
 static int egm_probe(struct platform_device *pdev)
 {
@@ -172,6 +85,7 @@ static int egm_probe(struct platform_device *pdev)
 		 pdata->size >> 20, region->numa_node, region->scrub_node,
 		 pdata->nr_gpus, region->nr_retired,
 		 region->retired_table_entries);
+	egm_hwerror_region_added(region);
 	egm_poison_region_added(region);
 	egm_scrub_region_added(region);
 	return 0;
@@ -191,6 +105,7 @@ static void egm_remove(struct platform_device *pdev)
 	struct egm_region *region = platform_get_drvdata(pdev);
 
 	egm_poison_region_removed(region);
+	egm_hwerror_region_removed(region);
 	egm_region_revoke(region);
 	egm_unmap_region_wb(region);
 	egm_gpu_links_remove_region(region);

@@ -2,20 +2,16 @@
 /*
  * Mapping a region into user space.
  *
- * map_mode=fault (and auto, its default) inserts pages on demand, in the
- * largest entries the kernel and the alignment allow: 1 GiB (PUD) where the
- * virtual address, the file offset and the physical address are all 1 GiB
- * aligned and the block lies inside the VMA, 2 MiB (PMD) likewise, else
- * 4 KiB. Kernels without huge PFN maps (before 6.12) use 4 KiB entries.
- *
- * map_mode=remap fills the whole VMA with 4 KiB entries in mmap(), the way
- * NVIDIA's RFC did; it stays for side-by-side measurement.
+ * Pages are inserted on demand, in the largest entries the kernel and the
+ * alignment allow: 1 GiB (PUD) where the virtual address, the file offset
+ * and the physical address are all 1 GiB aligned and the block lies inside
+ * the VMA, 2 MiB (PMD) likewise, else 4 KiB. Kernels without huge PFN maps
+ * (before 6.12) use 4 KiB entries.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/mm.h>
 #include <linux/mman.h>
-#include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -23,46 +19,6 @@
 #include "egm.h"
 #include "egm_compat.h"
 #include "egm_regions.h"
-
-enum egm_map_mode {
-	EGM_MAP_AUTO,
-	EGM_MAP_REMAP,
-	EGM_MAP_FAULT,
-};
-
-static const char * const egm_map_mode_names[] = {
-	[EGM_MAP_AUTO] = "auto",
-	[EGM_MAP_REMAP] = "remap",
-	[EGM_MAP_FAULT] = "fault",
-};
-
-/* Read at each mmap(); existing mappings keep the mode they were made in. */
-static int egm_map_mode = EGM_MAP_AUTO;
-
-static int egm_map_mode_set(const char *val, const struct kernel_param *kp)
-{
-	int mode = sysfs_match_string(egm_map_mode_names, val);
-
-	if (mode < 0) {
-		pr_err("map_mode must be auto, remap or fault\n");
-		return -EINVAL;
-	}
-	WRITE_ONCE(egm_map_mode, mode);
-	return 0;
-}
-
-static int egm_map_mode_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%s\n", egm_map_mode_names[READ_ONCE(egm_map_mode)]);
-}
-
-static const struct kernel_param_ops egm_map_mode_ops = {
-	.set = egm_map_mode_set,
-	.get = egm_map_mode_get,
-};
-module_param_cb(map_mode, &egm_map_mode_ops, NULL, 0644);
-MODULE_PARM_DESC(map_mode,
-		 "auto (default): fault, with huge entries where supported; remap: populate 4 KiB entries in mmap(); fault: on-demand faults");
 
 static unsigned long egm_region_pfn(const struct egm_region *region)
 {
@@ -244,7 +200,7 @@ static void egm_vma_open(struct vm_area_struct *new)
 	egm_drop_pud_entries(new);
 }
 
-static const struct vm_operations_struct egm_fault_vm_ops = {
+static const struct vm_operations_struct egm_vm_ops = {
 	.fault = egm_fault,
 #ifdef EGM_HAVE_HUGE_PFNMAP
 	.huge_fault = egm_huge_fault,
@@ -252,148 +208,6 @@ static const struct vm_operations_struct egm_fault_vm_ops = {
 	.open = egm_vma_open,
 	.close = egm_vma_close,
 };
-
-/*
- * Remap mode, kept for measurement, maps as the RFC did and, as its
- * remap_pfn_range() VMAs would under x86 PAT, refuses to split.
- */
-static int egm_remap_may_split(struct vm_area_struct *vma, unsigned long addr)
-{
-	return -EINVAL;
-}
-
-/*
- * Populated in mmap(). Faults come only after a retirement zapped the pages
- * around a retired block: they refill the neighbours, 4 KiB at a time.
- */
-static const struct vm_operations_struct egm_remap_vm_ops = {
-	.fault = egm_fault,
-	.may_split = egm_remap_may_split,
-	.open = egm_vma_open,
-	.close = egm_vma_close,
-};
-
-/*
- * A remap-mode mmap() fills the page table before the core links the VMA
- * into the file's mapping, where revocation finds it. Remember the mm, so
- * that revocation can wait for that mmap() to finish (it holds the mm's
- * mmap_lock) and zap again.
- */
-static int egm_remember_remap_mm(struct egm_region *region,
-				 struct mm_struct *mm)
-{
-	struct egm_remap_mm *entry, *new;
-
-	new = kmalloc(sizeof(*new), GFP_KERNEL);
-	if (!new)
-		return -ENOMEM;
-	spin_lock(&region->remap_lock);
-	list_for_each_entry(entry, &region->remap_mms, node) {
-		if (entry->mm == mm) {
-			spin_unlock(&region->remap_lock);
-			kfree(new);
-			return 0;
-		}
-	}
-	mmgrab(mm);
-	new->mm = mm;
-	list_add(&new->node, &region->remap_mms);
-	spin_unlock(&region->remap_lock);
-	return 0;
-}
-
-void egm_forget_remap_mms(struct egm_region *region, bool wait)
-{
-	struct egm_remap_mm *entry, *next;
-	LIST_HEAD(mms);
-
-	spin_lock(&region->remap_lock);
-	list_splice_init(&region->remap_mms, &mms);
-	spin_unlock(&region->remap_lock);
-	list_for_each_entry_safe(entry, next, &mms, node) {
-		if (wait) {
-			mmap_read_lock(entry->mm);
-			mmap_read_unlock(entry->mm);
-		}
-		mmdrop(entry->mm);
-		kfree(entry);
-	}
-}
-
-/* Waits for remap-mode mmap() calls in progress, keeping their mms. */
-void egm_wait_remap_mms(struct egm_region *region)
-{
-	struct egm_remap_mm *entry, *next, *known;
-	LIST_HEAD(mms);
-
-	spin_lock(&region->remap_lock);
-	list_splice_init(&region->remap_mms, &mms);
-	spin_unlock(&region->remap_lock);
-	list_for_each_entry(entry, &mms, node) {
-		mmap_read_lock(entry->mm);
-		mmap_read_unlock(entry->mm);
-	}
-	/* Put them back, less those that mapped again meanwhile. */
-	spin_lock(&region->remap_lock);
-	list_for_each_entry_safe(entry, next, &mms, node) {
-		list_for_each_entry(known, &region->remap_mms, node) {
-			if (known->mm == entry->mm) {
-				list_del(&entry->node);
-				mmdrop(entry->mm);
-				kfree(entry);
-				break;
-			}
-		}
-	}
-	list_splice(&mms, &region->remap_mms);
-	spin_unlock(&region->remap_lock);
-}
-
-/*
- * Fills [@addr, @addr + @len) with the pfns from @pfn. The VMA's first page
- * goes in on its own: a remap_pfn_range() over the whole VMA makes x86 PAT
- * (before 6.16) mark it VM_PAT, and the core warns in get_pat_info() when
- * it zaps such a VMA from two paths at once, as revocation and the holder's
- * exit do (the stress test hit it). Smaller calls look the memory type up
- * instead: write-back, reserved by the region's own kernel mapping.
- */
-static int egm_remap_stretch(struct vm_area_struct *vma, unsigned long addr,
-			     unsigned long pfn, u64 len)
-{
-	if (addr == vma->vm_start) {
-		int ret = vm_fault_to_errno(vmf_insert_pfn(vma, addr, pfn), 0);
-
-		if (ret)
-			return ret;
-		addr += PAGE_SIZE;
-		pfn++;
-		len -= PAGE_SIZE;
-	}
-	return len ? remap_pfn_range(vma, addr, pfn, len, vma->vm_page_prot) : 0;
-}
-
-/* Fills the VMA, leaving holes at retired blocks. Under the region's lock. */
-static int egm_remap(struct egm_region *region, struct vm_area_struct *vma)
-{
-	u64 start = (u64)vma->vm_pgoff << PAGE_SHIFT;
-	u64 end = start + (vma->vm_end - vma->vm_start);
-	u64 at, stretch_end;
-	int ret;
-
-	ret = egm_remember_remap_mm(region, vma->vm_mm);
-	if (ret)
-		return ret;
-	vma->vm_ops = &egm_remap_vm_ops;
-	for (at = egm_retired_usable_stretch(region->retired, region->nr_retired,
-					     start, end, &stretch_end);
-	     at < end && !ret;
-	     at = egm_retired_usable_stretch(region->retired, region->nr_retired,
-					     stretch_end, end, &stretch_end))
-		ret = egm_remap_stretch(vma, vma->vm_start + (at - start),
-					egm_region_pfn(region) + (at >> PAGE_SHIFT),
-					stretch_end - at);
-	return ret;
-}
 
 int egm_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -425,21 +239,16 @@ int egm_mmap(struct file *file, struct vm_area_struct *vma)
 	if (ret)
 		goto out;
 	ret = egm_dma_owner_add(region);
-	if (ret)
-		goto out_del_vma;
-	if (READ_ONCE(egm_map_mode) == EGM_MAP_REMAP) {
-		ret = egm_remap(region, vma);
-	} else {
-#ifdef EGM_HAVE_HUGE_PFNMAP
-		/* Huge faults also when THP is in madvise mode. */
-		vm_flags_set(vma, VM_HUGEPAGE);
-#endif
-		vma->vm_ops = &egm_fault_vm_ops;
-	}
-	/* A failed mmap() closes nothing: take the VMA back. */
-out_del_vma:
-	if (ret)
+	if (ret) {
+		/* A failed mmap() closes nothing: take the VMA back. */
 		done = egm_mapper_del_vma(region);
+		goto out;
+	}
+#ifdef EGM_HAVE_HUGE_PFNMAP
+	/* Huge faults also when THP is in madvise mode. */
+	vm_flags_set(vma, VM_HUGEPAGE);
+#endif
+	vma->vm_ops = &egm_vm_ops;
 out:
 	up_write(&region->lock);
 	if (done)
@@ -471,14 +280,6 @@ u64 egm_largest_entry_size(void)
 	return egm_huge_entry_sizes(sizes) ? sizes[0] : PAGE_SIZE;
 }
 
-/* The entry sizes the current map mode can use, largest first. */
-static unsigned int egm_entry_sizes(u64 *sizes)
-{
-	if (READ_ONCE(egm_map_mode) == EGM_MAP_REMAP)
-		return 0;
-	return egm_huge_entry_sizes(sizes);
-}
-
 /*
  * Place a mapping so that its virtual address is congruent to its physical
  * address modulo the largest entry size that has at least one whole,
@@ -495,7 +296,7 @@ unsigned long egm_get_unmapped_area(struct file *file, unsigned long addr,
 	if (flags & MAP_FIXED || pgoff >= egm_region_pages(region))
 		goto plain;
 	phys = region->pdata->base + ((u64)pgoff << PAGE_SHIFT);
-	align = egm_placement_alignment(phys, len, sizes, egm_entry_sizes(sizes));
+	align = egm_placement_alignment(phys, len, sizes, egm_huge_entry_sizes(sizes));
 	if (!align)
 		goto plain;
 

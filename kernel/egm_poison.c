@@ -13,7 +13,9 @@
  *
  * Memory found bad after boot is retired at run time: by the platform's
  * memory error reports (egm_hwerror.c), and on every kernel by a root-only
- * debugfs control that takes the same path.
+ * debugfs control that takes the same path. The block joins the set first,
+ * so that no fault maps it again, then egm_region_revoke_range() takes it
+ * from every mapping and dma-buf.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -29,12 +31,6 @@
 
 #include "egm.h"
 #include <linux/egm.h>
-
-/* The set's ranges are what the uAPI lists, byte for byte. */
-static_assert(sizeof(struct egm_retired_range) ==
-	      sizeof(struct egm_retired_pages_info));
-static_assert(offsetof(struct egm_retired_range, size) ==
-	      offsetof(struct egm_retired_pages_info, size));
 
 /* Runtime retirement may grow a region's set up to this many ranges. */
 #define EGM_RETIRED_MAX_RANGES (16 * EGM_RETIRED_MAX_ENTRIES)
@@ -334,6 +330,12 @@ bool egm_find_unapplied_retirement(struct egm_region *region, u64 *offset)
 	return found;
 }
 
+static void egm_retired_free(struct egm_region *region)
+{
+	kvfree(region->retired);
+	region->retired = NULL;
+}
+
 /*
  * Adds the blocks retired before this binding: at run time, or before the
  * module's load (the "retired" parameter).
@@ -449,7 +451,6 @@ int egm_retired_init_region(struct device *dev, struct egm_region *region)
 	int ret = -ENOMEM;
 
 	region->retired_block_size = egm_block_size();
-	mutex_init(&region->retire_lock);
 	addrs = kvmalloc_array(EGM_RETIRED_MAX_ENTRIES, sizeof(*addrs), GFP_KERNEL);
 	first = kvmalloc_array(EGM_RETIRED_MAX_ENTRIES, sizeof(*first), GFP_KERNEL);
 	table_set = kvmalloc_array(EGM_RETIRED_MAX_ENTRIES, sizeof(*table_set),
@@ -500,50 +501,6 @@ out:
 	return ret;
 }
 
-void egm_retired_free(struct egm_region *region)
-{
-	kvfree(region->retired);
-	region->retired = NULL;
-}
-
-bool egm_is_retired_locked(const struct egm_region *region, u64 offset,
-			   u64 len)
-{
-	lockdep_assert_held(&region->lock);
-	return egm_retired_overlaps(region->retired, region->nr_retired,
-				    offset, len);
-}
-
-u64 egm_retired_bytes(struct egm_region *region)
-{
-	u64 bytes = 0;
-	u32 i;
-
-	down_read(&region->lock);
-	for (i = 0; i < region->nr_retired; i++)
-		bytes += region->retired[i].size;
-	up_read(&region->lock);
-	return bytes;
-}
-
-/*
- * Zaps the retired block from every mapping, with the whole of any huge
- * entry that may cover it: splitting one needs the mapping's mmap_lock,
- * which this path does not hold. The rest of the span faults back in,
- * around the block.
- */
-static void egm_zap_around(struct egm_region *region, u64 offset, u64 len)
-{
-	u64 base = region->pdata->base, end = region->pdata->size;
-	u64 entry = egm_largest_entry_size();
-	u64 first = ALIGN_DOWN(base + offset, entry);
-	u64 last = ALIGN(base + offset + len, entry);
-
-	first = max(first, base) - base;
-	last = min(last - base, end);
-	unmap_mapping_range(region->inode->i_mapping, first, last - first, 1);
-}
-
 /**
  * egm_retire() - take a block out of use at run time
  * @region: the region
@@ -572,8 +529,6 @@ int egm_retire(struct egm_region *region, u64 offset, const char *why)
 	offset = range.offset;
 	block = range.size;
 
-	/* Serialised, so that each waits for the remap mmap() calls it races. */
-	mutex_lock(&region->retire_lock);
 	down_write(&region->lock);
 	if (region->revoked) {
 		ret = -ENODEV;
@@ -587,19 +542,13 @@ int egm_retire(struct egm_region *region, u64 offset, const char *why)
 	}
 	ret = egm_retired_set_add(&region->retired, &region->nr_retired,
 				  &region->retired_capacity, offset, block);
-	if (ret)
-		goto out;
-	egm_zap_around(region, offset, block);
 out:
 	up_write(&region->lock);
+	/* No fault maps the block now: take it from those that mapped it. */
 	if (!ret && !already) {
-		/* A remap mmap() may have filled its VMA before the zap saw it. */
-		egm_wait_remap_mms(region);
-		egm_zap_around(region, offset, block);
+		egm_region_revoke_range(region, offset, block);
 		egm_remember_retirement(pdata, offset, block);
-		egm_dmabuf_revoke(region, offset, block);
 	}
-	mutex_unlock(&region->retire_lock);
 	if (ret) {
 		dev_err(&region->dev, "cannot retire [%#llx-%#llx] (%s): %d\n",
 			offset, offset + block - 1, why, ret);
@@ -612,53 +561,6 @@ out:
 		dev_warn(&region->dev, "retired [%#llx-%#llx] (%s)\n", offset,
 			 offset + block - 1, why);
 	return 0;
-}
-
-long egm_ioctl_retired_pages_list(struct egm_region *region,
-				  void __user *arg)
-{
-	struct egm_retired_pages_list hdr;
-	size_t minsz = offsetofend(struct egm_retired_pages_list, count);
-	struct egm_retired_range *copy = NULL;
-	u64 needed;
-	u32 n;
-	int ret = 0;
-
-	if (copy_from_user(&hdr, arg, minsz))
-		return -EFAULT;
-	if (hdr.argsz < minsz)
-		return -EINVAL;
-
-	/* Copied out of the lock: the user buffer may be EGM memory itself. */
-	down_read(&region->lock);
-	n = region->nr_retired;
-	needed = minsz + (u64)n * sizeof(struct egm_retired_pages_info);
-	if (hdr.argsz >= needed && n) {
-		copy = kvmalloc_array(n, sizeof(*copy), GFP_KERNEL);
-		if (copy)
-			memcpy(copy, region->retired, n * sizeof(*copy));
-		else
-			ret = -ENOMEM;
-	}
-	up_read(&region->lock);
-	if (ret)
-		return ret;
-
-	if (hdr.argsz < needed) {
-		hdr.argsz = needed;
-		hdr.count = 0;
-	} else {
-		struct egm_retired_pages_list __user *list = arg;
-
-		if (n && copy_to_user(list->retired_pages, copy,
-				      n * sizeof(*copy)))
-			ret = -EFAULT;
-		hdr.count = n;
-	}
-	kvfree(copy);
-	if (!ret && copy_to_user(arg, &hdr, minsz))
-		ret = -EFAULT;
-	return ret;
 }
 
 static ssize_t egm_debugfs_retire_write(struct file *file,
@@ -690,7 +592,6 @@ static const struct file_operations egm_debugfs_retire_fops = {
 /* Runtime retirement for a region that has its device. */
 void egm_poison_region_added(struct egm_region *region)
 {
-	egm_hwerror_region_added(region);
 	if (!egm_debugfs_root)
 		return;
 	region->debugfs = debugfs_create_dir(dev_name(&region->dev),
@@ -704,7 +605,6 @@ void egm_poison_region_removed(struct egm_region *region)
 {
 	debugfs_remove(region->debugfs);
 	region->debugfs = NULL;
-	egm_hwerror_region_removed(region);
 }
 
 void egm_poison_init(void)

@@ -17,6 +17,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/acpi.h>
+#include <linux/io.h>
 #include <linux/cpumask.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
@@ -34,31 +35,12 @@
 /* Zeroed between two cond_resched() and progress updates. */
 #define EGM_SCRUB_CHUNK SZ_4M
 
-enum egm_scrub_method {
-	EGM_SCRUB_MEMSET,
-	EGM_SCRUB_CLEAR_PAGE,
-	EGM_SCRUB_NONTEMPORAL,
-	EGM_SCRUB_RFC,
-};
-
-static const char * const egm_scrub_method_names[] = {
-	[EGM_SCRUB_MEMSET] = "memset",
-	[EGM_SCRUB_CLEAR_PAGE] = "clear_page",
-	[EGM_SCRUB_NONTEMPORAL] = "nontemporal",
-	[EGM_SCRUB_RFC] = "rfc",
-};
-
 static const char * const egm_scrub_state_names[] = {
 	[EGM_SCRUB_DIRTY] = "dirty",
 	[EGM_SCRUB_SCRUBBING] = "scrubbing",
 	[EGM_SCRUB_CLEAN] = "clean",
 	[EGM_SCRUB_IN_USE] = "in_use",
 };
-
-static bool scrub_on_probe = true;
-module_param(scrub_on_probe, bool, 0644);
-MODULE_PARM_DESC(scrub_on_probe,
-		 "scrub each region when it is bound, before any open (default on)");
 
 static unsigned int scrub_threads;
 static int egm_scrub_threads_set(const char *val, const struct kernel_param *kp)
@@ -82,49 +64,25 @@ module_param_cb(scrub_threads, &egm_scrub_threads_ops, &scrub_threads, 0644);
 MODULE_PARM_DESC(scrub_threads,
 		 "scrub workers per region: 0 (default) = one per CPU of the node nearest the region (sysfs scrub_node)");
 
-static int scrub_method = EGM_SCRUB_MEMSET;
-static int egm_scrub_method_set(const char *val, const struct kernel_param *kp)
-{
-	int method = sysfs_match_string(egm_scrub_method_names, val);
-
-	if (method == EGM_SCRUB_NONTEMPORAL && !IS_ENABLED(CONFIG_X86_64))
-		method = -EOPNOTSUPP;
-	if (method < 0) {
-		pr_err("scrub_method must be memset, clear_page, rfc%s\n",
-		       IS_ENABLED(CONFIG_X86_64) ? " or nontemporal" : "");
-		return -EINVAL;
-	}
-	WRITE_ONCE(scrub_method, method);
-	return 0;
-}
-
-static int egm_scrub_method_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%s\n",
-			  egm_scrub_method_names[READ_ONCE(scrub_method)]);
-}
-
-static const struct kernel_param_ops egm_scrub_method_ops = {
-	.set = egm_scrub_method_set,
-	.get = egm_scrub_method_get,
-};
-module_param_cb(scrub_method, &egm_scrub_method_ops, NULL, 0644);
-MODULE_PARM_DESC(scrub_method,
-		 "how to zero: memset (default), clear_page, nontemporal (x86-64), or rfc (the RFC's one thread of 1 GiB memsets, for comparison)");
-
 static struct workqueue_struct *egm_scrub_wq;
 
 #ifdef EGM_TESTING
 /*
  * Testing builds only (EGM_TESTING; the shipped module has no such switch):
  * regions are handed out without zeroing, for test hosts that back a
- * region's memory only where it is written. Loading with it set taints the
- * kernel (TAINT_TEST) and says so.
+ * region's memory only where it is written; or left dirty at probe, for
+ * tests of what comes before a scrub. Loading with the first set taints
+ * the kernel (TAINT_TEST) and says so.
  */
 static bool testing_contents_unknown;
 module_param(testing_contents_unknown, bool, 0444);
 MODULE_PARM_DESC(testing_contents_unknown,
 		 "testing build: regions are handed out unzeroed, contents unknown");
+
+static bool testing_no_probe_scrub;
+module_param(testing_no_probe_scrub, bool, 0444);
+MODULE_PARM_DESC(testing_no_probe_scrub,
+		 "testing build: regions stay dirty at probe until their first open");
 #endif
 
 const char *egm_scrub_state_name(enum egm_scrub_state state)
@@ -132,41 +90,67 @@ const char *egm_scrub_state_name(enum egm_scrub_state state)
 	return egm_scrub_state_names[state];
 }
 
-#ifdef CONFIG_X86_64
-/* Streaming stores that bypass the caches; @len is a multiple of 64. */
-static void egm_zero_nontemporal(void *addr, size_t len)
+/*
+ * The region's write-back kernel mapping, in pieces of this size: unmapping
+ * a piece costs time in proportion to its size on some kernels (debug
+ * objects check every page), so unbinding reschedules between pieces.
+ */
+#define EGM_KADDR_PIECE_SHIFT	28
+#define EGM_KADDR_PIECE		BIT_ULL(EGM_KADDR_PIECE_SHIFT)
+
+/* At unbind, or at the region's release when probe failed after mapping. */
+void egm_unmap_region_wb(struct egm_region *region)
 {
-	u64 *p = addr, *end = addr + len;
+	unsigned int i;
 
-	for (; p < end; p += 8)
-		asm volatile("movnti %1, 0(%0)\n\tmovnti %1, 8(%0)\n\t"
-			     "movnti %1, 16(%0)\n\tmovnti %1, 24(%0)\n\t"
-			     "movnti %1, 32(%0)\n\tmovnti %1, 40(%0)\n\t"
-			     "movnti %1, 48(%0)\n\tmovnti %1, 56(%0)"
-			     : : "r" (p), "r" (0UL) : "memory");
-	/* Order them before the region is declared clean. */
-	asm volatile("sfence" : : : "memory");
-}
-#endif
-
-static void egm_zero(void *addr, size_t len, int method)
-{
-	size_t off;
-
-	switch (method) {
-	case EGM_SCRUB_CLEAR_PAGE:
-		for (off = 0; off < len; off += PAGE_SIZE)
-			clear_page(addr + off);
-		break;
-#ifdef CONFIG_X86_64
-	case EGM_SCRUB_NONTEMPORAL:
-		egm_zero_nontemporal(addr, len);
-		break;
-#endif
-	default:
-		memset(addr, 0, len);
-		break;
+	for (i = 0; i < region->nr_kaddr_pieces; i++) {
+		memunmap(region->kaddr_pieces[i]);
+		cond_resched();
 	}
+	kvfree(region->kaddr_pieces);
+	region->kaddr_pieces = NULL;
+	region->nr_kaddr_pieces = 0;
+}
+
+/*
+ * On x86 the mapping also records the write-back memory type for the
+ * range, which user mappings then inherit.
+ */
+int egm_map_region_wb(struct device *dev, struct egm_region *region)
+{
+	const struct egm_platform_data *pdata = region->pdata;
+	unsigned int n = DIV_ROUND_UP_ULL(pdata->size, EGM_KADDR_PIECE);
+	u64 offset, len;
+	void *kaddr;
+
+	region->kaddr_pieces = kvcalloc(n, sizeof(void *), GFP_KERNEL);
+	if (!region->kaddr_pieces)
+		return -ENOMEM;
+	for (offset = 0; offset < pdata->size; offset += len) {
+		len = min_t(u64, pdata->size - offset, EGM_KADDR_PIECE);
+		kaddr = memremap(pdata->base + offset, len, MEMREMAP_WB);
+		if (!kaddr) {
+			dev_err(dev, "cannot map [%#llx-%#llx] write-back\n",
+				pdata->base + offset,
+				pdata->base + offset + len - 1);
+			egm_unmap_region_wb(region);
+			return -ENXIO;
+		}
+		region->kaddr_pieces[region->nr_kaddr_pieces++] = kaddr;
+	}
+	return 0;
+}
+
+/*
+ * The kernel address of the region at @offset; *@len is cut to what is
+ * mapped contiguously from there.
+ */
+void *egm_region_kaddr(const struct egm_region *region, u64 offset, u64 *len)
+{
+	u64 in_piece = offset & (EGM_KADDR_PIECE - 1);
+
+	*len = min(*len, EGM_KADDR_PIECE - in_piece);
+	return region->kaddr_pieces[offset >> EGM_KADDR_PIECE_SHIFT] + in_piece;
 }
 
 static bool egm_scrub_stopped(struct egm_region *region)
@@ -179,8 +163,7 @@ static bool egm_scrub_stopped(struct egm_region *region)
  * poisoned memory may raise the very error that retired it. The lock keeps
  * the set still while the chunk is zeroed.
  */
-static void egm_zero_usable(struct egm_region *region, u64 start, u64 len,
-			    int method)
+static void egm_zero_usable(struct egm_region *region, u64 start, u64 len)
 {
 	u64 end = start + len, at, stretch_end, piece_len;
 	void *kaddr;
@@ -194,22 +177,18 @@ static void egm_zero_usable(struct egm_region *region, u64 start, u64 len,
 		for (; at < stretch_end; at += piece_len) {
 			piece_len = stretch_end - at;
 			kaddr = egm_region_kaddr(region, at, &piece_len);
-			egm_zero(kaddr, piece_len, method);
+			memset(kaddr, 0, piece_len);
 		}
 	}
 	up_read(&region->lock);
 }
 
-/* The RFC's method, kept for measurement, zeroes in 1 GiB memsets. */
-static void egm_scrub_share(struct egm_region *region, u64 start, u64 end,
-			    int method)
+static void egm_scrub_share(struct egm_region *region, u64 start, u64 end)
 {
-	u64 chunk = method == EGM_SCRUB_RFC ? SZ_1G : EGM_SCRUB_CHUNK;
-
 	while (start < end && !egm_scrub_stopped(region)) {
-		u64 len = min_t(u64, end - start, chunk);
+		u64 len = min_t(u64, end - start, EGM_SCRUB_CHUNK);
 
-		egm_zero_usable(region, start, len, method);
+		egm_zero_usable(region, start, len);
 		atomic64_add(len, &region->scrub_done);
 		start += len;
 		cond_resched();
@@ -250,7 +229,7 @@ static void egm_scrub_work(struct work_struct *work)
 	u64 start = min(per * worker->index, pages) << PAGE_SHIFT;
 	u64 end = min(per * (worker->index + 1), pages) << PAGE_SHIFT;
 
-	egm_scrub_share(region, start, end, region->scrub_method);
+	egm_scrub_share(region, start, end);
 	if (atomic_dec_and_test(&region->scrub_running))
 		egm_scrub_finish(region);
 }
@@ -316,7 +295,6 @@ void egm_scrub_start_locked(struct egm_region *region)
 		return;
 	}
 #endif
-	region->scrub_method = READ_ONCE(scrub_method);
 	/*
 	 * No cpus_read_lock(): a worker queued to a CPU that goes offline
 	 * still runs, elsewhere. Queueing under the region's lock is what
@@ -326,7 +304,7 @@ void egm_scrub_start_locked(struct egm_region *region)
 	n = READ_ONCE(scrub_threads);
 	if (!n)
 		n = cpumask_weight_and(cpus, cpu_online_mask);
-	if (region->scrub_method == EGM_SCRUB_RFC || !n)
+	if (!n)
 		n = 1;
 	region->scrub_nr_workers = n;
 	region->scrub_state = EGM_SCRUB_SCRUBBING;
@@ -404,11 +382,13 @@ int egm_scrub_init_region(struct egm_region *region)
 	return 0;
 }
 
-/* Binding: scrub right away unless scrub_on_probe is off. */
+/* Binding: scrub right away, so that the first open need not wait. */
 void egm_scrub_region_added(struct egm_region *region)
 {
-	if (!READ_ONCE(scrub_on_probe))
+#ifdef EGM_TESTING
+	if (testing_no_probe_scrub)
 		return;
+#endif
 	down_write(&region->lock);
 	egm_scrub_start_locked(region);
 	up_write(&region->lock);

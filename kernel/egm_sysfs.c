@@ -170,7 +170,15 @@ static DEVICE_ATTR_RO(retired_pages_count);
 static ssize_t retired_bytes_show(struct device *dev,
 				  struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%llu\n", egm_retired_bytes(egm_region(dev)));
+	struct egm_region *region = egm_region(dev);
+	u64 bytes = 0;
+	u32 i;
+
+	down_read(&region->lock);
+	for (i = 0; i < region->nr_retired; i++)
+		bytes += region->retired[i].size;
+	up_read(&region->lock);
+	return sysfs_emit(buf, "%llu\n", bytes);
 }
 static DEVICE_ATTR_RO(retired_bytes);
 

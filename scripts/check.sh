@@ -13,6 +13,7 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+. scripts/tap-run.sh
 kernels=${KERNELS:-6.12 6.1 7.3 6.12-arm64 6.12-arm64-16k 7.3-arm64 7.3-arm64-16k}
 passed=0
 failed=0
@@ -60,14 +61,12 @@ if scripts/kernel-checks.sh; then count kernel-checks 1 0; else count kernel-che
 echo "== the upstream patch series (checkpatch --strict, in-tree W=1 and sparse, docutils)"
 if scripts/upstream-series.sh; then count upstream-series 1 0; else count upstream-series 0 1; fi
 
-# run_host_tap NAME SCRIPT: a host-side TAP script (tests/host-tap.sh) that
-# ends with "# NAME: N passed, N failed".
+# run_host_tap NAME SCRIPT: a host-side TAP script (tests/host-tap.sh);
+# its failures and summary are shown.
 run_host_tap() {
-	local out
-	out=$("$2" 2>&1)
-	echo "$out" | grep -E "^not ok|^#   |^# $1:"
-	count "$1" "$(echo "$out" | grep -c '^ok ')" "$(echo "$out" | grep -c '^not ok ')"
-	echo "$out" | grep -q "^# $1: .* 0 failed" || count "$1" 0 1
+	tap_run "$2"
+	echo "$tap_output" | grep -E "^not ok|^#   |^# $1:"
+	count "$1" "$tap_passed" "$tap_failed"
 }
 
 echo "== DKMS"
@@ -78,6 +77,9 @@ run_host_tap fetch-isolation tests/packaging/fetch-isolation.sh
 
 echo "== the guest runner's retries (a fake QEMU plays each failure)"
 run_host_tap runner tests/runner/boot-retries.sh
+
+echo "== the frame of the kernels built here (a fake build)"
+run_host_tap kernel-build-frame tests/runner/kernel-build-frame.sh
 
 echo "== make install, uninstall and the DKMS source as a distribution packages them"
 run_host_tap install tests/packaging/install.sh
@@ -122,16 +124,12 @@ for k in $kernels; do
 		*) [ -n "${SUITE_FULL:-}" ] ||
 			case " $kernels_of_line " in *" $k "*) ;; *) continue ;; esac ;;
 		esac
-		out=$(sim/run-guest.sh -q -k "$k" -p "$platform" -t "$test" 2>&1)
-		echo "$out"
-		line=$(echo "$out" | grep -E '^(PASS|FAIL) ' | tail -n1)
-		ok=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
-		bad=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
-		case $line in PASS*) ;; *) bad=$(( ${bad:-0} > 0 ? ${bad:-0} : 1 )) ;; esac
-		count "$k/$platform/${test%.sh}" "${ok:-0}" "${bad:-0}"
-		[ "${bad:-0}" -eq 0 ] || failure_reports+=("$(
-			echo "$out" | grep -q '^FAIL ' && echo "$out" | grep -A 20 '^FAIL ' | head -n 20 ||
-				{ echo "FAIL $k/$platform/${test%.sh}: the runner stopped:"; echo "$out" | tail -n 10; })")
+		tap_run sim/run-guest.sh -q -k "$k" -p "$platform" -t "$test"
+		echo "$tap_output"
+		count "$k/$platform/${test%.sh}" "$tap_passed" "$tap_failed"
+		[ "$tap_verdict" = PASS ] || failure_reports+=("$(
+			echo "$tap_output" | grep -q '^FAIL ' && echo "$tap_output" | grep -A 20 '^FAIL ' | head -n 20 ||
+				{ echo "FAIL $k/$platform/${test%.sh}: the runner stopped:"; echo "$tap_output" | tail -n 10; })")
 	done <"$list"
 done
 

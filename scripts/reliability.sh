@@ -12,6 +12,7 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+. scripts/tap-run.sh
 kernels=${KERNELS:-6.12-debug 6.1}
 stress_seconds=${STRESS_SECONDS:-120}
 fuzz_seconds=${FUZZ_SECONDS:-60}
@@ -34,13 +35,12 @@ make -s user fuzz-build || exit 1
 
 # run KERNEL PLATFORM TEST [ARGS...]: one boot; prints "passed failed verdict"
 run() {
-	local k=$1 p=$2 t=$3 line
+	local k=$1 p=$2 t=$3
 	shift 3
-	line=$(sim/run-guest.sh -q -k "$k" -p "$p" -t "$t" -o "$out/runs/$k-$p-${t%.sh}" "$@" 2>&1 |
-		tee -a "$out/runs.log" |
-		grep -E '^(PASS|FAIL) ' | tail -n1)
-	echo "$line" >&2
-	echo "$line" | sed -n 's/^\(PASS\|FAIL\) .*: \([0-9]*\) passed, \([0-9]*\) failed.*/\2 \3 \1/p'
+	tap_run sim/run-guest.sh -q -k "$k" -p "$p" -t "$t" -o "$out/runs/$k-$p-${t%.sh}" "$@"
+	echo "$tap_output" >>"$out/runs.log"
+	echo "$tap_output" | grep -E '^(PASS|FAIL) ' | tail -n1 >&2
+	echo "$tap_passed $tap_failed $tap_verdict"
 }
 
 : >"$out/runs.log"

@@ -92,6 +92,29 @@ command values collide with none of the other users of 'E'."
 drv=$git_dir/drivers/virt/nvgrace-egm
 mkdir -p "$drv"
 cp kernel/*.c kernel/*.h "$drv/"
+# The testing build's switches (EGM_TESTING) are the project's, not the
+# kernel's: their blocks go.
+python3 - "$drv"/*.[ch] <<'EOF'
+import sys
+for p in sys.argv[1:]:
+    out, depth = [], 0
+    for line in open(p):
+        word = line.split()[0] if line.strip() else ''
+        if depth:
+            if word.startswith('#if'):
+                depth += 1
+            elif word == '#endif':
+                depth -= 1
+            elif word in ('#else', '#elif') and depth == 1:
+                sys.exit(p + ': #else in an EGM_TESTING block: strip it by hand')
+            continue
+        if line.strip() == '#ifdef EGM_TESTING':
+            depth = 1
+            continue
+        out.append(line)
+    open(p, 'w').write(''.join(out))
+EOF
+! grep -n 'EGM_TESTING\|testing_' "$drv"/*.[ch] || die "EGM_TESTING code left in the series"
 python3 - "$drv/egm_compat.h" <<'EOF'
 import re, sys
 target = (6, 12, 0)

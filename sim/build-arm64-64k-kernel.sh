@@ -15,16 +15,9 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-dest=$top/.cache/kernels/6.12-arm64-64k
-die() { echo "build-arm64-64k-kernel: $*" >&2; exit 1; }
-
-# The configuration below, as a stamp: a kernel built with another one is
-# rebuilt.
-stamp=$(sed -n '/^kmake defconfig/,/^kmake -s olddefconfig/p' "$0" | sha256sum | cut -c1-16)
-if [ -f "$dest/ready" ] && [ "$(cat "$dest/config-stamp" 2>/dev/null)" = "$stamp" ]; then
-	echo "$dest"
-	exit 0
-fi
+. "$top/sim/kernel-build.sh"
+# A kernel built with another configuration than the one below is rebuilt.
+kernel_build_start 6.12-arm64-64k "$(sed -n '/^kmake defconfig/,/^kmake -s olddefconfig/p' "$0")"
 src=$("$top/scripts/fetch-linux-source.sh")
 rm -rf "$dest"
 mkdir -p "$dest/build" "$dest/root/boot"
@@ -46,24 +39,14 @@ sed -i 's/=m$/=n/' "$cfg"
 	-e NET_9P -e NET_9P_VIRTIO -e 9P_FS -e SERIAL_AMBA_PL011 \
 	-e SERIAL_AMBA_PL011_CONSOLE -e DEBUG_FS
 kmake -s olddefconfig
-for opt in ARM64_64K_PAGES ACPI_NUMA ACPI_TABLE_UPGRADE EFI_STUB TRANSPARENT_HUGEPAGE \
-	VIRTIO_CONSOLE 9P_FS SERIAL_AMBA_PL011_CONSOLE; do
-	grep -q "^CONFIG_$opt=y" "$cfg" || die "CONFIG_$opt did not stick"
-done
-kmake -s -j"$(nproc)" Image modules >"$dest/build.log" 2>&1 ||
-	{ tail -n 30 "$dest/build.log" >&2; die "kernel build failed (log: $dest/build.log)"; }
+kernel_build_require "$cfg" ARM64_64K_PAGES ACPI_NUMA ACPI_TABLE_UPGRADE EFI_STUB \
+	TRANSPARENT_HUGEPAGE VIRTIO_CONSOLE 9P_FS SERIAL_AMBA_PL011_CONSOLE
+kernel_build_make "$dest/build.log" kmake -s -j"$(nproc)" Image modules
 kver=$(kmake -s kernelrelease)
-cp "$dest/build/arch/arm64/boot/Image" "$dest/root/boot/vmlinuz-$kver"
 mkdir -p "$dest/root/lib/modules/$kver"
 kmake -s INSTALL_MOD_PATH="$dest/root" modules_install >/dev/null
-# The layout of a fetched kernel: headers (here the build tree) for M= builds,
-# which cross-compile like Debian's arm64 headers (its Makefile reads
-# .kernelvariables).
+# The build tree as headers cross-compiles like Debian's arm64 headers (its
+# Makefile reads .kernelvariables).
 printf 'override ARCH = arm64\noverride CROSS_COMPILE = aarch64-linux-gnu-\n' \
 	>"$dest/build/.kernelvariables"
-mkdir -p "$dest/root/usr/src"
-ln -sfn "$dest/build" "$dest/root/usr/src/linux-headers-$kver"
-echo "$kver" >"$dest/kver"
-echo "$stamp" >"$dest/config-stamp"
-touch "$dest/ready"
-echo "$dest"
+kernel_build_finish "$kver" "$dest/build/arch/arm64/boot/Image" "$dest/build"

@@ -16,17 +16,10 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-dest=$top/.cache/kernels/6.12-debug
-die() { echo "build-debug-kernel: $*" >&2; exit 1; }
-
-# The configuration below, as a stamp: a kernel built with another one is
-# rebuilt (from the source already unpacked).
-stamp=$(sed -n '/^scripts\/config/,/^make -s olddefconfig/p' "$0" | sha256sum | cut -c1-16)
-if [ -f "$dest/ready" ] && [ "$(cat "$dest/config-stamp" 2>/dev/null)" = "$stamp" ]; then
-	echo "$dest"
-	exit 0
-fi
-rm -f "$dest/ready"
+. "$top/sim/kernel-build.sh"
+# A kernel built with another configuration than the one below is rebuilt
+# (from the source already unpacked).
+kernel_build_start 6.12-debug "$(sed -n '/^scripts\/config/,/^make -s olddefconfig/p' "$0")"
 if [ ! -f "$dest/src/Makefile" ]; then
 	rm -rf "$dest"
 	mkdir -p "$dest/src" "$dest/root/boot"
@@ -37,7 +30,7 @@ if [ ! -f "$dest/src/Makefile" ]; then
 	dpkg-deb --fsys-tarfile "$tmp"/linux-source-6.12_*.deb |
 		tar -x -C "$tmp" './usr/src/linux-source-6.12.tar.xz'
 	tar -xJf "$tmp/usr/src/linux-source-6.12.tar.xz" -C "$dest/src" --strip-components=1
-	rm -rf "$tmp/usr"
+	rm -rf "${tmp:?}/usr"
 fi
 
 cd "$dest/src"
@@ -65,20 +58,11 @@ scripts/config --set-str LOCALVERSION -egm-debug \
 	-e VFIO_IOMMU_TYPE1 -e IOMMUFD -e VFIO_DEVICE_CDEV \
 	-e FAULT_INJECTION -e FAILSLAB -e FAIL_PAGE_ALLOC -e FAULT_INJECTION_DEBUG_FS
 make -s olddefconfig
-for opt in PROVE_LOCKING KASAN KFENCE DEBUG_OBJECTS UBSAN UBSAN_BOUNDS DEBUG_LIST DEBUG_VM \
-	DEBUG_KMEMLEAK TRANSPARENT_HUGEPAGE ACPI_TABLE_UPGRADE 9P_FS \
-	MEMORY_FAILURE X86_MCE_INJECT VFIO_PCI IOMMUFD VFIO_DEVICE_CDEV FAULT_INJECTION FAILSLAB FAIL_PAGE_ALLOC; do
-	grep -q "^CONFIG_$opt=y" .config || die "CONFIG_$opt did not stick"
-done
-make -s -j"$(nproc)" bzImage modules >"$dest/build.log" 2>&1 ||
-	{ tail -n 30 "$dest/build.log" >&2; die "kernel build failed (log: $dest/build.log)"; }
+kernel_build_require .config PROVE_LOCKING KASAN KFENCE DEBUG_OBJECTS UBSAN UBSAN_BOUNDS \
+	DEBUG_LIST DEBUG_VM DEBUG_KMEMLEAK TRANSPARENT_HUGEPAGE ACPI_TABLE_UPGRADE 9P_FS \
+	MEMORY_FAILURE X86_MCE_INJECT VFIO_PCI IOMMUFD VFIO_DEVICE_CDEV FAULT_INJECTION \
+	FAILSLAB FAIL_PAGE_ALLOC
+kernel_build_make "$dest/build.log" make -s -j"$(nproc)" bzImage modules
 kver=$(make -s kernelrelease)
-cp arch/x86/boot/bzImage "$dest/root/boot/vmlinuz-$kver"
 make -s INSTALL_MOD_PATH="$dest/root" modules_install >/dev/null
-# The layout of a fetched kernel: headers (here the build tree) for M= builds.
-mkdir -p "$dest/root/usr/src"
-ln -sfn "$dest/src" "$dest/root/usr/src/linux-headers-$kver"
-echo "$kver" >"$dest/kver"
-echo "$stamp" >"$dest/config-stamp"
-touch "$dest/ready"
-echo "$dest"
+kernel_build_finish "$kver" arch/x86/boot/bzImage "$dest/src"

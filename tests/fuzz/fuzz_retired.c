@@ -42,7 +42,7 @@ static bool covered_linear(u32 nr, u64 off, u64 len)
 }
 
 /*
- * Usable stretches (what the scrub zeroes and remap maps) tile a window
+ * Usable stretches (what the scrub zeroes) tile a window
  * with the retired ranges: never inside one, never skipping a free byte.
  */
 static void check_stretches(u32 nr, u64 size, const uint8_t *data, size_t len)

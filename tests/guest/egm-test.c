@@ -6,7 +6,7 @@
  *   egm-test unbind-mapped DEV PLATFORM-DEVICE
  *   egm-test show-pattern DEV SIZE BASE   (for the demo: explains itself)
  *   egm-test peek-words PHYS COUNT   prints COUNT 32-bit words (/dev/mem)
- *   egm-test mapping DEV SIZE BASE huge|4k|remap
+ *   egm-test mapping DEV SIZE BASE huge|4k
  *                       entry sizes, fault and page-table costs, boundaries,
  *                       mprotect, fork, mremap, madvise
  *   egm-test split-race DEV SECONDS   splits a 1 GiB block being faulted in
@@ -452,28 +452,6 @@ static unsigned int boundary_offsets(uint64_t size, uint64_t *out,
 	return n;
 }
 
-#ifdef __x86_64__
-/* Does /proc/self/smaps list @flag among the VmFlags of the VMA at @addr? */
-static bool vma_has_flag(const void *addr, const char *flag)
-{
-	char line[512], want[32];
-	bool in_vma = false, found = false;
-	FILE *f = fopen("/proc/self/smaps", "re");
-	unsigned long start, end;
-
-	snprintf(want, sizeof(want), " %s", flag);
-	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
-			in_vma = (uintptr_t)addr >= start && (uintptr_t)addr < end;
-		else if (in_vma && !strncmp(line, "VmFlags:", 8))
-			found = strstr(line + 8, want);
-	}
-	if (f)
-		fclose(f);
-	return found;
-}
-#endif
-
 /* What touching a mapping cost: its faults and new page tables. */
 struct touch_cost {
 	long faults;
@@ -540,7 +518,6 @@ static void test_entry_costs(int fd, uint64_t size, uint64_t base,
 		tap_ok(((uintptr_t)map - base) % entry == 0,
 		       "get_unmapped_area placed it congruent to %" PRIu64 " MiB (%p)",
 		       entry / MIB, (void *)map);
-	/* Remap mode fills the page tables in mmap() itself. */
 	pte_kb = page_table_kb() - pte_before;
 	cost = touch_range(map, 0, size, PAGE, true);
 	faults = cost.faults;
@@ -549,22 +526,11 @@ static void test_entry_costs(int fd, uint64_t size, uint64_t base,
 		 expect, size / MIB, faults, pte_kb);
 	if (!strcmp(expect, "huge")) {
 		check_huge_cost(&cost, "huge: every page written");
-	} else if (!strcmp(expect, "4k")) {
+	} else {
 		tap_ok(faults >= (long)pages, "4k: a fault per page (%ld)", faults);
 		tap_ok(pte_kb >= (long)(size / MIB) * pte_kb_per_mib * 9 / 10,
 		       "4k: about %ld kB of page tables per MiB (%ld kB)",
 		       pte_kb_per_mib, pte_kb);
-	} else {
-		tap_ok(faults <= 2, "remap: no faults, mmap() filled it (%ld)",
-		       faults);
-		tap_ok(pte_kb >= (long)(size / MIB) * pte_kb_per_mib * 9 / 10,
-		       "remap: about %ld kB of page tables per MiB (%ld kB)",
-		       pte_kb_per_mib, pte_kb);
-#ifdef __x86_64__
-		/* VM_PAT is x86's VM_ARCH_1, "ar" in smaps: see egm_remap_stretch(). */
-		tap_ok(!vma_has_flag((const void *)map, "ar"),
-		       "remap: the VMA is not VM_PAT-tracked (no 'ar' in its smaps VmFlags)");
-#endif
 	}
 	munmap((void *)map, size);
 }
@@ -633,7 +599,7 @@ static void test_split_huge_block(uint8_t *map)
 	       "mprotect it writable again");
 }
 
-static void test_vma_operations(int fd, uint64_t size, bool remap)
+static void test_vma_operations(int fd, uint64_t size)
 {
 	uint64_t value = 0, len = size < 2 * GIB ? size : 2 * GIB;
 	uint8_t *map, *moved, *hole;
@@ -647,21 +613,7 @@ static void test_vma_operations(int fd, uint64_t size, bool remap)
 	for (uint64_t off = 0; off < len; off += 2 * MIB)
 		*(uint64_t *)(map + off) = pattern_word(off);
 
-	if (remap) {
-		/* x86 PAT cannot split a remap_pfn_range() VMA's memory type. */
-		int err = mprotect(map + GIB / 2 + PAGE, PAGE, PROT_READ) ? errno : 0;
-
-		tap_ok(err == EINVAL, "remap: mprotect of a part is refused (%s)",
-		       strerror(err));
-		err = munmap(map + GIB / 2, PAGE) ? errno : 0;
-		tap_ok(err == EINVAL, "remap: munmap of a part is refused (%s)",
-		       strerror(err));
-		tap_ok(probe_read((uint64_t *)(map + GIB / 2), &value) == 0 &&
-		       value == pattern_word(GIB / 2),
-		       "remap: the mapping is intact");
-	} else {
-		test_split_huge_block(map);
-	}
+	test_split_huge_block(map);
 
 	child = fork();
 	if (child == 0)
@@ -715,7 +667,7 @@ static int test_mapping(const char *dev, uint64_t size, uint64_t base,
 		return 1;
 	test_entry_costs(fd, size, base, expect);
 	test_boundaries(fd, size, base);
-	test_vma_operations(fd, size, !strcmp(expect, "remap"));
+	test_vma_operations(fd, size);
 	close(fd);
 	return tap_exit_status();
 }
@@ -1333,7 +1285,7 @@ int main(int argc, char **argv)
 			"       egm-test at-size DEV SIZE PLATFORM-DEVICE\n"
 			"       egm-test show-pattern DEV SIZE BASE\n"
 			"       egm-test peek-words PHYS COUNT\n"
-			"       egm-test mapping DEV SIZE BASE huge|4k|remap\n"
+			"       egm-test mapping DEV SIZE BASE huge|4k\n"
 			"       egm-test split-race DEV SECONDS\n"
 			"       egm-test one-mapper DEV\n"
 			"       egm-test scrub DEV SIZE [OPEN-LIMIT-MS]\n"

@@ -108,7 +108,7 @@ chmod 0600 /dev/$first
 
 # wait: a dirty region (no scrub at probe) is scrubbed and waited for.
 check "nvgrace-egm unloads" unload_egm
-check "nvgrace-egm loads without a scrub at probe" load_egm scrub_on_probe=0
+check "the testing build loads without a scrub at probe" load_egm_dirty
 is "$first is dirty" "$(cat /sys/class/egm/$first/scrub_state)" dirty
 expect 1 "permission denied opening /dev/$first" as-nobody egmctl wait $first
 check "show -j has dma_owners for root" sh -c "egmctl show $first -j | grep -q '\"dma_owners\"'"

@@ -70,6 +70,14 @@ load_egm() {
 	insmod "$MODULE" $LOAD_PARAMS "$@"
 }
 
+# load_egm_dirty [PARAMS...]: the testing build, its regions left dirty at
+# probe (the shipped module always scrubs at probe), for tests of what
+# comes before a scrub.
+load_egm_dirty() {
+	# shellcheck disable=SC2086
+	insmod /egm/nvgrace-egm-testing.ko $LOAD_PARAMS testing_no_probe_scrub=1 "$@"
+}
+
 # The module stays while a process that mapped a region may still have DMA
 # mappings of it (dma_owners): give exited ones up to 10 s to be let go.
 unload_egm() {

@@ -17,10 +17,6 @@ check "the module is still loaded" test -d /sys/module/nvgrace_egm
 exec 3>&-
 
 run_tap egm-test unbind-mapped /dev/$dev "$pdev"
-# Mappings made by mmap() in remap mode are revoked just the same.
-echo remap >/sys/module/nvgrace_egm/parameters/map_mode
-run_tap egm-test unbind-mapped /dev/$dev "$pdev"
-echo auto >/sys/module/nvgrace_egm/parameters/map_mode
 check "the region is claimed again after rebind" grep -q "nvgrace-egm PXM $pxm" /proc/iomem
 
 check "GPU $gpu has its link" test -L /sys/class/egm/$dev/$gpu

@@ -9,7 +9,7 @@ check "this kernel injects faults (/proc/self/fail-nth)" test -w /proc/self/fail
 # The last 400 fault points cover the module's init for two regions (its
 # own allocations, device and sysfs creation). A load takes seconds on the
 # debug kernel: each run fails one point in 8 of them, from a random start.
-run_tap egm-load-faults "$MODULE" /dev/$dev 400 8 scrub_on_probe=0
+run_tap egm-load-faults /egm/nvgrace-egm-testing.ko /dev/$dev 400 8 testing_no_probe_scrub=1
 check "nvgrace-egm loads afterwards" load_egm
 is "with every region" "$(egm_devices)" "$(sorted_words "$EXPECT_DEVICES")"
 check "nvgrace-egm unloads" unload_egm

@@ -5,8 +5,8 @@
  *
  *   egm-retired-test list DEV          the ioctl's list, one range a line
  *   egm-retired-test ioctl-input DEV   bad arguments get errors, nothing else
- *   egm-retired-test faults DEV SIZE BASE huge|4k|remap
- *   egm-retired-test runtime DEV SIZE OFFSET huge|4k|remap [PHYS]
+ *   egm-retired-test faults DEV SIZE BASE huge|4k
+ *   egm-retired-test runtime DEV SIZE OFFSET huge|4k [PHYS]
  *                      retires the block at OFFSET under a live mapping:
  *                      through debugfs, or by a memory error at PHYS (as
  *                      inject makes it)
@@ -369,8 +369,6 @@ static long expected_faults(const struct retired_list *list, uint64_t block,
 	uint64_t pmd_size = huge_pmd_size();
 	long faults = 0;
 
-	if (!strcmp(mode, "remap"))
-		return 0;
 	if (!strcmp(mode, "huge") && huge_pud_size() && !is_retired(list, block, GIB))
 		return 1;
 	for (uint64_t pmd = block; pmd < block + GIB; pmd += pmd_size) {
@@ -794,7 +792,7 @@ static int test_runtime(const char *dev, uint64_t size, uint64_t offset,
 		       "retiring it again is harmless");
 	munmap(map, size);
 
-	/* A new mapping has the hole too, in every mode. */
+	/* A new mapping has the hole too. */
 	map = map_region(fd, size);
 	if (tap_ok(map, "map the region again")) {
 		poisoned_at(map + first + block - 1, "the retired block in a new mapping");
@@ -991,8 +989,8 @@ int main(int argc, char **argv)
 				    strtoull(argv[3], NULL, 0), print_phys_state);
 	fprintf(stderr, "usage: egm-retired-test list|ioctl-input DEV\n"
 			"       egm-retired-test page-size\n"
-			"       egm-retired-test faults DEV SIZE BASE huge|4k|remap\n"
-			"       egm-retired-test runtime DEV SIZE OFFSET huge|4k|remap [PHYS]\n"
+			"       egm-retired-test faults DEV SIZE BASE huge|4k\n"
+			"       egm-retired-test runtime DEV SIZE OFFSET huge|4k [PHYS]\n"
 			"       egm-retired-test touch DEV OFFSET\n"
 			"       egm-retired-test inject PHYS [corrected]\n"
 			"       egm-retired-test inject-many PHYS STEP COUNT\n"

@@ -82,22 +82,14 @@ if [ -n "$faulty" ]; then
 	is "$faulty: and zeroed the page after it" \
 		"$(egm-retired-test phys-state $((marked + marked_len)) $page)" zero
 
-	for mode in auto remap; do
-		echo $mode >$params/map_mode
-		expect=$fault_entries
-		[ $mode = remap ] && expect=remap
-		note "map_mode=$mode"
-		run_tap egm-retired-test faults /dev/$faulty "$size" "$base" $expect
-		# A block in the middle of a clean 2 MiB block of the second GiB,
-		# or of the first when there is only one.
-		offset=$(runtime_offset "$size")
-		[ $mode = remap ] && offset=$((offset + 0x200000))
-		run_tap egm-retired-test runtime /dev/$faulty "$size" $offset $expect
-		# Soon: every SIGBUS of the fault tests logs a line too.
-		check "the log names the runtime retirement" sh -c \
-			"dmesg | grep -q 'retired \[$(printf '%#x-%#x' $((offset & ~0xffff)) $((offset | 0xffff)))\] (debugfs)'"
-	done
-	echo auto >$params/map_mode
+	run_tap egm-retired-test faults /dev/$faulty "$size" "$base" $fault_entries
+	# A block in the middle of a clean 2 MiB block of the second GiB,
+	# or of the first when there is only one.
+	offset=$(runtime_offset "$size")
+	run_tap egm-retired-test runtime /dev/$faulty "$size" $offset $fault_entries
+	# Soon: every SIGBUS of the fault tests logs a line too.
+	check "the log names the runtime retirement" sh -c \
+		"dmesg | grep -q 'retired \[$(printf '%#x-%#x' $((offset & ~0xffff)) $((offset | 0xffff)))\] (debugfs)'"
 	check_fails "debugfs refuses an offset beyond the region" \
 		sh -c "echo $size >/sys/kernel/debug/nvgrace-egm/$faulty/retire"
 	check_fails "debugfs refuses a word" \

@@ -1,6 +1,6 @@
 # Scrubbing: no tenant sees the data of the one before; open() of a clean
 # region is instant, of a dirty one waits (or EAGAIN, or dies on SIGKILL);
-# every zeroing method zeroes; unbind and unload stop a scrub at once.
+# the scrub zeroes every byte; unbind and unload stop a scrub at once.
 . ./lib.sh
 
 dev=$(echo $EXPECT_DEVICES | cut -d' ' -f1)
@@ -13,9 +13,7 @@ check "nvgrace-egm loads" load_egm
 state=$(cat $sys/scrub_state)
 check "the probe starts a scrub (state $state)" \
 	sh -c "[ $state = scrubbing ] || [ $state = clean ]"
-is "scrub_on_probe defaults to on" "$(cat $params/scrub_on_probe)" Y
 is "scrub_threads defaults to 0 (the node's CPUs)" "$(cat $params/scrub_threads)" 0
-is "scrub_method defaults to memset" "$(cat $params/scrub_method)" memset
 check "the probe's scrub ends clean" wait_clean
 # The PXM has no CPUs: the nearest do the work, its socket's on the grace
 # topology (placement.sh checks where), all CPUs on the flat one or
@@ -33,9 +31,11 @@ note "probe scrub: $(($(cat $sys/scrub_last_duration_us) / 1000)) ms, $(cat $sys
 check_fails "scrub_threads refuses a count above the CPUs" sh -c "echo 100000 >$params/scrub_threads"
 check_fails "scrub_threads refuses a word" sh -c "echo many >$params/scrub_threads"
 check "the log says why" sh -c "dmesg | grep -q 'scrub_threads must be 0'"
-check_fails "scrub_method refuses an unknown method" sh -c "echo bleach >$params/scrub_method"
-check "the log says why" sh -c "dmesg | grep -q 'scrub_method must be memset'"
-is "the parameters are unchanged" "$(cat $params/scrub_threads) $(cat $params/scrub_method)" "0 memset"
+is "scrub_threads is unchanged" "$(cat $params/scrub_threads)" 0
+# The zeroing method and the scrub at probe are fixed behaviour.
+for param in scrub_method scrub_on_probe map_mode retired_block_size; do
+	check_fails "no $param parameter" test -e $params/$param
+done
 
 # One worker makes the scrub last long enough to open, and kill, during it.
 echo 1 >$params/scrub_threads
@@ -43,22 +43,17 @@ run_tap egm-test scrub /dev/$dev "$size"
 is "one worker when scrub_threads=1" "$(cat $sys/scrub_last_threads)" 1
 echo 0 >$params/scrub_threads
 
-for method in clear_page nontemporal rfc memset; do
-	echo $method >$params/scrub_method
-	note "scrub_method=$method"
-	run_tap egm-test scrub-pattern /dev/$dev "$size"
-	check "$method: ends clean" wait_clean
-	note "$method: $(cat $sys/scrub_last_throughput) MiB/s with $(cat $sys/scrub_last_threads) workers"
-done
+run_tap egm-test scrub-pattern /dev/$dev "$size"
+check "the pattern's scrub ends clean" wait_clean
+note "scrub: $(cat $sys/scrub_last_throughput) MiB/s with $(cat $sys/scrub_last_threads) workers"
 
-# Unbind and unload in the middle of a scrub: the slowest method on one
-# worker leaves time to do both while it runs.
+# Unbind and unload in the middle of a scrub: one worker leaves time to do
+# both while it runs.
 echo 1 >$params/scrub_threads
-echo clear_page >$params/scrub_method
 check "open and close start a scrub" egm-test open /dev/$dev
 check "it ends clean" wait_clean
 full_us=$(cat $sys/scrub_last_duration_us)
-note "a whole scrub with clear_page on one worker: $((full_us / 1000)) ms"
+note "a whole scrub on one worker: $((full_us / 1000)) ms"
 check "open and close start a scrub" egm-test open /dev/$dev
 progress=$(cat $sys/scrub_progress)
 check "the scrub is running ($progress of $size bytes)" test "$progress" -lt "$size"
@@ -70,7 +65,7 @@ check "the rebound region is scrubbed on probe and ends clean" wait_clean
 
 check_unload_stops_scrub $dev "$size"
 
-check "nvgrace-egm loads with scrub_on_probe=0" load_egm scrub_on_probe=0
+check "the testing build loads without the probe's scrub" load_egm_dirty
 is "the region is dirty" "$(cat $sys/scrub_state)" dirty
 is "O_NONBLOCK open of a dirty region gets EAGAIN" \
 	"$(egm-test open /dev/$dev nonblock)" EAGAIN

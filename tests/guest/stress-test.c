@@ -433,7 +433,7 @@ static void op_mprotect(struct egm_map *m)
 			failure("a write through a read-only mapping was not refused (signal %d)",
 				sig);
 	}
-	/* A part only: splits the VMA (refused with EINVAL in remap mode). */
+	/* A part only: splits the VMA. */
 	if (m->len > PAGE && mprotect(m->addr, PAGE, PROT_NONE) && errno != EINVAL)
 		failure("mprotect(PROT_NONE) of a part: %s", strerror(errno));
 	if (mprotect(m->addr, m->len, PROT_READ | PROT_WRITE))
@@ -967,16 +967,16 @@ static bool module_loaded(void)
 static void load_module(const char *module)
 {
 	static const char *const params[] = {
-		"", "scrub_on_probe=0", "map_mode=remap", "scrub_threads=1",
-		"scrub_method=clear_page",
+		"", "scrub_threads=1", "scrub_threads=2",
 	};
+	const char *param = params[rnd_below(ARRAY_SIZE(params))];
 	int fd = open(module, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
 		failure("open %s: %s", module, strerror(errno));
 		return;
 	}
-	if (syscall(SYS_finit_module, fd, params[rnd_below(5)], 0) && errno != EEXIST)
+	if (syscall(SYS_finit_module, fd, param, 0) && errno != EEXIST)
 		failure("loading %s: %s", module, strerror(errno));
 	close(fd);
 }
@@ -994,13 +994,10 @@ static bool region_bound(void)
 static void controller(const char *module)
 {
 	static const char *const params[][2] = {
-		{ "map_mode", "auto" }, { "map_mode", "remap" },
-		{ "map_mode", "bogus" }, { "scrub_method", "memset" },
-		{ "scrub_method", "clear_page" }, { "scrub_method", "rfc" },
-		{ "scrub_method", "" }, { "scrub_threads", "0" },
-		{ "scrub_threads", "1" }, { "scrub_threads", "99999" },
-		{ "scrub_threads", "-1" }, { "scrub_on_probe", "0" },
-		{ "scrub_on_probe", "1" }, { "scrub_on_probe", "maybe" },
+		{ "scrub_threads", "0" }, { "scrub_threads", "1" },
+		{ "scrub_threads", "2" }, { "scrub_threads", "99999" },
+		{ "scrub_threads", "-1" }, { "scrub_threads", "" },
+		{ "scrub_threads", "two" },
 	};
 
 	seed(4);
@@ -1052,10 +1049,7 @@ static void controller(const char *module)
 	/* Leave it loaded and bound, with its defaults, for the checks after. */
 	if (!module_loaded())
 		load_module(module);
-	write_sysfs_quietly("/sys/module/nvgrace_egm/parameters/map_mode", "auto");
-	write_sysfs_quietly("/sys/module/nvgrace_egm/parameters/scrub_method", "memset");
 	write_sysfs_quietly("/sys/module/nvgrace_egm/parameters/scrub_threads", "0");
-	write_sysfs_quietly("/sys/module/nvgrace_egm/parameters/scrub_on_probe", "1");
 	for (int i = 0; i < 200 && !region_bound(); i++) {
 		write_sysfs_quietly("/sys/bus/platform/drivers/nvgrace-egm/bind",
 				    pdev_name);

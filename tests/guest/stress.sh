@@ -26,7 +26,7 @@ for d in $EXPECT_DEVICES; do
 	check_fails "as nobody, unbinding is refused" \
 		as-nobody sh -c "echo nvgrace-egm.${d#egm} >$DRIVER_DIR/unbind"
 	check_fails "as nobody, module parameters cannot be written" \
-		as-nobody sh -c "echo remap >/sys/module/nvgrace_egm/parameters/map_mode"
+		as-nobody sh -c "echo 1 >/sys/module/nvgrace_egm/parameters/scrub_threads"
 done
 
 run_tap egm-stress race /dev/$dev 30

@@ -129,7 +129,7 @@ static void test_placement_uses_the_largest_entry_that_fits(void **state)
 		assert_int_equal(egm_placement_alignment(BASE + (1ULL << flavours[i].shift),
 							 2 * flavours[i].pmd, sizes, 2),
 				 flavours[i].pmd);
-		/* No entry sizes (remap mode): no alignment. */
+		/* No huge entry sizes (a kernel without huge PFN maps): no alignment. */
 		assert_int_equal(egm_placement_alignment(BASE, GIB, sizes, 0), 0);
 	}
 	/* A 256 MiB region has no 512 MiB block: 64 KiB pages map it page-wise. */
