@@ -91,17 +91,19 @@ flags=$(compile_flags EGM_WERROR=1)
 tap_check "the project's own build (EGM_WERROR=1) has it" \
 	sh -c 'echo "$1" | grep -q -- " -Werror "' - "$flags"
 
-# The testing build's switch (EGM_TESTING, make kmod) is not in what DKMS
-# builds: the scrub's object has no trace of it, unless asked for.
+# The testing build's switches (EGM_TESTING, make kmod) are not in what DKMS
+# builds: the scrub's object has no trace of them, unless asked for.
 scrub_object() {
 	rm -f "$src/egm_scrub.o"
 	make -s -C "$headers" M="$src" "$@" egm_scrub.o >/dev/null 2>&1 && cat "$src/egm_scrub.o"
 }
 scrub_object >"$work/scrub.o"
-tap_check "what DKMS builds has no testing_contents_unknown switch" \
-	sh -c '[ -s "$1" ] && ! grep -q testing_contents_unknown "$1"' - "$work/scrub.o"
 scrub_object EGM_TESTING=1 >"$work/scrub-testing.o"
-tap_check "the testing build (EGM_TESTING=1) has it" \
-	grep -q testing_contents_unknown "$work/scrub-testing.o"
+for switch in testing_contents_unknown testing_no_probe_scrub; do
+	tap_check "what DKMS builds has no $switch switch" \
+		sh -c '[ -s "$1" ] && ! grep -q "$2" "$1"' - "$work/scrub.o" "$switch"
+	tap_check "the testing build (EGM_TESTING=1) has it" \
+		grep -q "$switch" "$work/scrub-testing.o"
+done
 
 tap_done install
