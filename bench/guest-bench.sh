@@ -50,6 +50,16 @@ use_egm() {
 	wait_clean
 }
 
+# The baseline is test-only, but it must not zero what it should not.
+check_fails "the RFC baseline refuses System RAM" \
+	insmod /egm/egm_rfc_baseline.ko base=0x1000000 size=0x1000000
+check "the log says why" sh -c "dmesg | grep -q 'egm_rfc_baseline: .* intersects System RAM'"
+check_fails "and the region while nvgrace-egm holds it" \
+	insmod /egm/egm_rfc_baseline.ko base="$base" size="$egm_bytes"
+unload_egm
+check_fails "and zero= before its claim (as a load parameter)" \
+	insmod /egm/egm_rfc_baseline.ko base="$base" size="$egm_bytes" zero=1
+load_egm && wait_clean
 check "the host's root is mounted over 9p" mount_host_root
 for m in nd_e820 nd_pmem dax_pmem device_dax; do
 	modprobe $m

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * /dev/egmN: exclusive open, size through llseek, mappings (egm_mmap.c),
- * the ioctls, and revocation: egm_region_revoke_range() is the one way to
- * take memory from a region's users, mappings and dma-bufs alike. Every
- * open file uses the region's own inode's mapping, whatever device node it
- * was opened through, so one unmap_mapping_range() reaches every user
- * mapping.
+ * the ioctls, and revocation: egm_region_revoke_range() takes a range from
+ * a region's users, mappings and dma-bufs alike, for unbind and for
+ * retirement. Every open file uses the region's own inode's mapping,
+ * whatever device node it was opened through, so one unmap_mapping_range()
+ * reaches every user mapping.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -119,7 +119,7 @@ static struct egm_region *egm_hwerror_find(u64 phys)
 
 /*
  * Retires the block of @phys in its bound region, without the list's lock
- * held (retiring waits for the region's importers and mappers: one stuck
+ * held (retiring waits for the region's dma-buf importers: one stuck
  * region must not hold up the others); a region that is not bound
  * remembers it for its next binding, under the lock, so that a binding
  * being made finds it when it joins the list (egm_hwerror_region_added).

@@ -507,9 +507,11 @@ out:
  * @offset: any offset inside the block, in bytes
  * @why: for the log
  *
- * Adds the block to the set, so that no fault maps it again, and zaps it
- * from every mapping: the next access gets SIGBUS with BUS_MCEERR_AR. A
- * block retired already is left as it is.
+ * Adds the block to the set, so that no fault maps it again, then takes it
+ * from every mapping and dma-buf: the next access gets SIGBUS with
+ * BUS_MCEERR_AR. A block in the set already is taken from them again, as
+ * its first retirement may still be doing so: either way it is gone from
+ * every user when this returns.
  *
  * Return: 0, -EINVAL for an offset beyond the region, -ENODEV once the
  * region is revoked, -ENOSPC or -ENOMEM when the set cannot grow.
@@ -545,10 +547,10 @@ int egm_retire(struct egm_region *region, u64 offset, const char *why)
 out:
 	up_write(&region->lock);
 	/* No fault maps the block now: take it from those that mapped it. */
-	if (!ret && !already) {
+	if (!ret)
 		egm_region_revoke_range(region, offset, block);
+	if (!ret && !already)
 		egm_remember_retirement(pdata, offset, block);
-	}
 	if (ret) {
 		dev_err(&region->dev, "cannot retire [%#llx-%#llx] (%s): %d\n",
 			offset, offset + block - 1, why, ret);

@@ -97,7 +97,7 @@ cp kernel/*.c kernel/*.h "$drv/"
 python3 - "$drv"/*.[ch] <<'EOF'
 import sys
 for p in sys.argv[1:]:
-    out, depth = [], 0
+    out, depth, stripped = [], 0, False
     for line in open(p):
         word = line.split()[0] if line.strip() else ''
         if depth:
@@ -105,12 +105,18 @@ for p in sys.argv[1:]:
                 depth += 1
             elif word == '#endif':
                 depth -= 1
+                stripped = not depth
             elif word in ('#else', '#elif') and depth == 1:
                 sys.exit(p + ': #else in an EGM_TESTING block: strip it by hand')
             continue
         if line.strip() == '#ifdef EGM_TESTING':
             depth = 1
             continue
+        # One blank line where a block stood between two.
+        if stripped and not word and out and not out[-1].strip():
+            stripped = False
+            continue
+        stripped = False
         out.append(line)
     open(p, 'w').write(''.join(out))
 EOF

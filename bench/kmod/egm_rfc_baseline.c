@@ -20,6 +20,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
@@ -36,7 +37,9 @@ static unsigned long long zero_ns;
 module_param(zero_ns, ullong, 0444);
 MODULE_PARM_DESC(zero_ns, "how long the last zeroing took");
 
+/* Zeroing only between a checked claim at init and its release at exit. */
 static DEFINE_MUTEX(egm_rfc_zero_lock);
+static bool egm_rfc_claimed;
 
 static int egm_rfc_zero(void)
 {
@@ -65,7 +68,7 @@ static int egm_rfc_zero_set(const char *val, const struct kernel_param *kp)
 	if (ret || !now)
 		return ret;
 	mutex_lock(&egm_rfc_zero_lock);
-	ret = egm_rfc_zero();
+	ret = egm_rfc_claimed ? egm_rfc_zero() : -EBUSY;
 	mutex_unlock(&egm_rfc_zero_lock);
 	return ret;
 }
@@ -108,8 +111,20 @@ static struct miscdevice egm_rfc_misc = {
 	.mode = 0600,
 };
 
+/* Firmware-reserved memory only, as nvgrace-egm requires of a region. */
+static bool egm_rfc_in_reserved_memory(const struct resource *claim)
+{
+	const struct resource *p;
+
+	for (p = claim->parent; p && p != &iomem_resource; p = p->parent)
+		if (p->desc != IORES_DESC_RESERVED || (p->flags & IORESOURCE_SYSRAM))
+			return false;
+	return true;
+}
+
 static int __init egm_rfc_init(void)
 {
+	struct resource *claim;
 	int ret;
 
 	if (!size || !PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) ||
@@ -123,19 +138,35 @@ static int __init egm_rfc_init(void)
 		       base + size - 1);
 		return -EINVAL;
 	}
-	if (!request_mem_region(base, size, KBUILD_MODNAME)) {
+	claim = request_mem_region(base, size, KBUILD_MODNAME);
+	if (!claim) {
 		pr_err("[%#llx-%#llx] is claimed (is nvgrace-egm loaded?)\n",
 		       base, base + size - 1);
 		return -EBUSY;
 	}
+	if (!egm_rfc_in_reserved_memory(claim)) {
+		pr_err("[%#llx-%#llx] is not in firmware-reserved memory\n",
+		       base, base + size - 1);
+		ret = -EINVAL;
+		goto release;
+	}
 	ret = misc_register(&egm_rfc_misc);
 	if (ret)
-		release_mem_region(base, size);
+		goto release;
+	mutex_lock(&egm_rfc_zero_lock);
+	egm_rfc_claimed = true;
+	mutex_unlock(&egm_rfc_zero_lock);
+	return 0;
+release:
+	release_mem_region(base, size);
 	return ret;
 }
 
 static void __exit egm_rfc_exit(void)
 {
+	mutex_lock(&egm_rfc_zero_lock);
+	egm_rfc_claimed = false;
+	mutex_unlock(&egm_rfc_zero_lock);
 	misc_deregister(&egm_rfc_misc);
 	release_mem_region(base, size);
 }
